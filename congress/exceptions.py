@@ -77,3 +77,21 @@ class SimulateError(CongressError):
 
 class QuerySyntaxError(CongressError):
     code = "query_syntax"
+
+
+class DatasourceNotFound(CongressError):
+    code = "datasource_not_found"
+
+
+class DatasourceAlreadyExists(CongressError):
+    code = "datasource_already_exists"
+
+
+class LibraryPolicyNotFound(CongressError):
+    code = "library_policy_not_found"
+
+
+class SecretKeyError(CongressError):
+    """The key file for secrets at rest is unusable, or a stored secret cannot be decrypted with it."""
+
+    code = "secret_key_error"
