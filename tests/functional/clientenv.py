@@ -1,0 +1,166 @@
+"""The released python-congressclient in its own venv, to drive a real server through ``openstack congress``.
+
+The venv is built once (about 30 s, PyPI needed) and reused by later runs while its marker matches the pins
+below. Location: ``$CONGRESS_CLIENT_VENV``, else ``$XDG_CACHE_HOME/congress-tests/client-venv`` (default
+``~/.cache``). Building is serialized with a lock file, so parallel sessions do not race.
+
+PyYAML 5.4.1 is installed on top (from its sdist with Cython<3, as the client's ``policy create-from-file``
+calls ``yaml.load_all`` without a Loader, which PyYAML 6 rejects). If that build fails, the venv keeps
+PyYAML 6 and ``ClientEnv.legacy_yaml_reason`` says why; only the create-from-file test skips.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+CLIENT_PINS = ("python-congressclient==2.0.1", "python-openstackclient==10.5.0")
+LEGACY_YAML_PIN = "PyYAML==5.4.1"
+LEGACY_YAML_BUILD_DEPS = ("Cython<3", "wheel", "setuptools")
+MARKER_NAME = ".congress-client-marker.json"
+PIP_TIMEOUT_S = 900
+CLI_TIMEOUT_S = 120
+
+
+def venv_dir() -> Path:
+    if os.environ.get("CONGRESS_CLIENT_VENV"):
+        return Path(os.environ["CONGRESS_CLIENT_VENV"])
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "congress-tests" / "client-venv"
+
+
+def _wanted_marker() -> str:
+    """Identifies what the venv must contain; a change of pins or interpreter rebuilds it."""
+    spec = [*CLIENT_PINS, LEGACY_YAML_PIN, *LEGACY_YAML_BUILD_DEPS, sys.version.split()[0]]
+    return hashlib.sha256("\n".join(spec).encode()).hexdigest()
+
+
+class ClientUnavailable(RuntimeError):
+    """The client venv could not be built (no network, no venv module, ...)."""
+
+
+def _pip(venv: Path, *args: str, log: Path) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *args],
+        capture_output=True,
+        text=True,
+        timeout=PIP_TIMEOUT_S,
+        stdin=subprocess.DEVNULL,
+    )
+    with log.open("a") as fh:
+        fh.write(f"$ pip install {' '.join(args)}\nrc={proc.returncode}\n{proc.stdout}{proc.stderr}\n")
+    return proc
+
+
+def _build(venv: Path) -> dict[str, object]:
+    """Create the venv from scratch; returns the marker content (PyYAML outcome included)."""
+    shutil.rmtree(venv, ignore_errors=True)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    made = subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True)
+    if made.returncode != 0:
+        raise ClientUnavailable(f"python -m venv failed: {made.stderr.strip()}")
+    log = venv / "build.log"
+    base = _pip(venv, *CLIENT_PINS, log=log)
+    if base.returncode != 0:
+        raise ClientUnavailable(f"pip install {' '.join(CLIENT_PINS)} failed; see {log}")
+    legacy_yaml_reason = None
+    deps = _pip(venv, *LEGACY_YAML_BUILD_DEPS, log=log)
+    if deps.returncode != 0 or _pip(venv, "--no-build-isolation", LEGACY_YAML_PIN, log=log).returncode != 0:
+        legacy_yaml_reason = f"{LEGACY_YAML_PIN} could not be built from its sdist with Cython<3; see {log}"
+    return {"marker": _wanted_marker(), "legacy_yaml_reason": legacy_yaml_reason}
+
+
+def _read_marker(venv: Path) -> dict[str, object] | None:
+    try:
+        marker = json.loads((venv / MARKER_NAME).read_text())
+    except (OSError, ValueError):
+        return None
+    if marker.get("marker") != _wanted_marker() or not (venv / "bin" / "openstack").exists():
+        return None
+    return marker
+
+
+def ensure_client_venv() -> ClientEnv:
+    """The client venv, built if missing or stale. Raises ClientUnavailable when it cannot be built."""
+    venv = venv_dir()
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with open(venv.parent / (venv.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        marker = _read_marker(venv)
+        if marker is None:
+            try:
+                marker = _build(venv)
+            except subprocess.TimeoutExpired as exc:
+                raise ClientUnavailable(f"building the client venv timed out: {exc}") from exc
+            (venv / MARKER_NAME).write_text(json.dumps(marker))
+    reason = marker.get("legacy_yaml_reason")
+    return ClientEnv(venv=venv, legacy_yaml_reason=str(reason) if reason else None)
+
+
+@functools.cache
+def _client_or_reason() -> ClientEnv | str:
+    try:
+        return ensure_client_venv()
+    except ClientUnavailable as exc:
+        return str(exc)
+
+
+def client_or_skip() -> ClientEnv:
+    """The client venv for a session fixture; skips the test (with the reason) when it cannot be built."""
+    result = _client_or_reason()
+    if isinstance(result, str):
+        pytest.skip(f"python-congressclient venv unavailable: {result}")
+    return result
+
+
+@dataclass(frozen=True)
+class ClientEnv:
+    venv: Path
+    legacy_yaml_reason: str | None  # None: PyYAML 5.4.1 is installed and create-from-file works
+
+    @property
+    def openstack(self) -> Path:
+        return self.venv / "bin" / "openstack"
+
+    def run(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """Run ``openstack ARGS`` with OS_* variables cleared (plus ``env``); never raises on exit status."""
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "OSL_"))}
+        base.update(env or {})
+        return subprocess.run(
+            [str(self.openstack), *args],
+            capture_output=True,
+            text=True,
+            timeout=CLI_TIMEOUT_S,
+            env=base,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def run_cli(self, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """``openstack --os-auth-type none --os-endpoint URL congress ARGS`` (args without the prefix)."""
+        return self.run("--os-auth-type", "none", "--os-endpoint", url, "congress", *args)
+
+    def ok(self, url: str, *args: str) -> str:
+        """Run a congress subcommand that must succeed; its stdout."""
+        proc = self.run_cli(url, *args)
+        assert proc.returncode == 0, f"congress {' '.join(args)} exited {proc.returncode}: {proc.stderr}"
+        return proc.stdout
+
+    def json(self, url: str, *args: str):
+        """Run a Lister/ShowOne subcommand with ``-f json`` and parse what it printed."""
+        return json.loads(self.ok(url, *args, "-f", "json"))
+
+    def fails(self, url: str, *args: str) -> str:
+        """Run a congress subcommand that must fail; its stderr."""
+        proc = self.run_cli(url, *args)
+        assert proc.returncode != 0, f"congress {' '.join(args)} unexpectedly succeeded: {proc.stdout}"
+        return proc.stderr
