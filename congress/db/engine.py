@@ -1,0 +1,78 @@
+"""Engines for the three supported backends, set up for a multithreaded server.
+
+* SQLite (the default): WAL journal, foreign keys on, a busy timeout, and every
+  transaction opened with ``BEGIN IMMEDIATE`` so two writers queue up instead of
+  failing when a read lock would have to be upgraded. Parent directories of the
+  database file are created.
+* MySQL/MariaDB through PyMySQL (``mysql://`` means ``mysql+pymysql://``), utf8mb4.
+* PostgreSQL through psycopg 3 (``postgresql://`` means ``postgresql+psycopg://``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from sqlalchemy import URL, Engine, event, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+_DEFAULT_DRIVERS = {"mysql": "mysql+pymysql", "postgresql": "postgresql+psycopg"}
+
+
+def normalize_url(url: str | URL) -> URL:
+    """The URL with our default DBAPI driver filled in (and utf8mb4 for MySQL)."""
+    parsed = make_url(url)
+    if parsed.drivername in _DEFAULT_DRIVERS:
+        parsed = parsed.set(drivername=_DEFAULT_DRIVERS[parsed.drivername])
+    if parsed.get_backend_name() == "mysql" and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    return parsed
+
+
+def create_engine(url: str | URL, *, echo: bool = False) -> Engine:
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _create_sqlite_engine(parsed, echo)
+    return sqlalchemy.create_engine(parsed, echo=echo, pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    # Records are built inside the transaction; nothing is read from ORM objects after commit.
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def _create_sqlite_engine(url: URL, echo: bool) -> Engine:
+    in_memory = url.database in (None, "", ":memory:")
+    kwargs: dict[str, Any] = {
+        "connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    }
+    if in_memory:
+        # One shared connection, or each pooled connection would see its own empty database.
+        kwargs["poolclass"] = StaticPool
+    else:
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sqlalchemy.create_engine(url, echo=echo, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below open transactions instead of the sqlite3 module.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA synchronous=FULL")  # committed means on disk, power loss included
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

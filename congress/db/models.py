@@ -1,0 +1,132 @@
+"""The tables of Congress's database, as SQLAlchemy ORM classes.
+
+Only the repositories use them; everyone else gets the plain records of
+``congress.db.records`` through ``congress.db.api``. The Alembic revisions in
+``congress/db/migration`` create exactly these tables (a test compares them).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from congress.db.types import UTCDateTime, long_text, name_type, utcnow
+
+# Fixed constraint names, so later migrations can address them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+# InnoDB for transactions and foreign keys; utf8mb4 whatever the server's default charset is.
+MYSQL_TABLE_ARGS = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Policy(Base):
+    __tablename__ = "policies"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(name_type(), unique=True)
+    abbreviation: Mapped[str] = mapped_column(String(5))
+    description: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32))
+    owner_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PolicyRule(Base):
+    """One rule of a policy; ``seq`` keeps the order rules were inserted in."""
+
+    __tablename__ = "policy_rules"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    policy_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("policies.id", ondelete="CASCADE"), index=True
+    )
+    rule: Mapped[str] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(String(255))
+    comment: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Datasource(Base):
+    """A configured data source. ``config`` is JSON whose secret values are Fernet tokens."""
+
+    __tablename__ = "datasources"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(name_type(), unique=True)
+    driver: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    config: Mapped[str] = mapped_column(Text)
+    secret_keys: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DatasourceTable(Base):
+    """The rows last pushed to one table of a push datasource (JSON list of rows)."""
+
+    __tablename__ = "datasource_tables"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    datasource_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("datasources.id", ondelete="CASCADE"), primary_key=True
+    )
+    table_name: Mapped[str] = mapped_column(name_type(), primary_key=True)
+    rows: Mapped[str] = mapped_column(long_text())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LibraryPolicy(Base):
+    __tablename__ = "library_policies"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(name_type(), unique=True)
+    abbreviation: Mapped[str] = mapped_column(String(5))
+    description: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32))
+    rules: Mapped[str] = mapped_column(long_text())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BundledLibrarySeed(Base):
+    """Names of bundled library policies once loaded, so a restart never re-adds what an operator deleted."""
+
+    __tablename__ = "library_bundled_seeds"
+    __table_args__ = MYSQL_TABLE_ARGS
+
+    name: Mapped[str] = mapped_column(name_type(), primary_key=True)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ActionExecution(Base):
+    __tablename__ = "action_executions"
+    __table_args__ = {
+        **MYSQL_TABLE_ARGS,
+        "sqlite_autoincrement": True,
+    }  # never reuse a seq, even after the newest row is gone
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    time: Mapped[datetime] = mapped_column(UTCDateTime())
+    policy: Mapped[str] = mapped_column(String(255))
+    service: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(255))
+    args: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,48 @@
+"""What every repository shares: one transaction per call, and name-or-id lookups."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+Model = TypeVar("Model")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Repository:
+    """Base of the repositories: each public method runs in its own transaction.
+
+    A method either commits everything it wrote or, on any error, rolls back
+    and leaves the database as it was.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+
+def find_by_name_or_id(
+    session: Session, model: type[Model], key: str, *, for_update: bool = False
+) -> Model | None:
+    """The row whose id is ``key``, else the one named ``key`` (ids first: a name may look like an id)."""
+    found = None
+    for column in (model.id, model.name):  # type: ignore[attr-defined]
+        query: Any = select(model).where(column == key)
+        if for_update:
+            query = query.with_for_update()
+        found = session.scalars(query).one_or_none()
+        if found is not None:
+            break
+    return found
