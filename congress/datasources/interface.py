@@ -80,6 +80,12 @@ class Driver(Protocol):
 
     def status(self) -> DriverStatus: ...
 
+    def schema(self) -> tuple[TableSpec, ...]:
+        """This datasource's tables; usually the class's, but ``push`` declares them in its config."""
+
+    def subscribe_table(self, table: str) -> None:
+        """A policy now uses ``table``: start fetching it if it is lazy (``lazy_tables`` config)."""
+
     def request_refresh(self) -> None:
         """Poll now, synchronously, and publish the resulting delta."""
 
