@@ -1,0 +1,406 @@
+"""Driver bases: table state, delta publishing, status, polling thread, push updates, actions.
+
+``DataSourceDriver`` holds one set of rows per table and publishes changes as
+``TableUpdate`` on ``datasource_topic(name)``: the first update of a table is a
+snapshot (``replace=True``), later ones carry only the rows inserted and deleted.
+``PollingDriver`` adds a background poll loop (``poll_time`` seconds, 0 = only on
+``request_refresh``) with exponential back-off on failure; ``PushDriverBase``
+accepts rows over the API. Subclasses declare ``driver_id``, ``description``,
+``config_options``, ``secret`` and ``translators`` (see the package docstring).
+"""
+
+from __future__ import annotations
+
+import datetime
+import inspect
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from congress.datalog.ast import Value
+from congress.datasources import translator as tr
+from congress.datasources.interface import (
+    ActionArg,
+    ActionSpec,
+    ColumnSpec,
+    DriverInfo,
+    DriverStatus,
+    TableSpec,
+)
+from congress.datasources.values import render_row
+from congress.dse.bus import Bus
+from congress.dse.messages import TableUpdate, datasource_topic
+from congress.exceptions import CongressError, RuleNotPermitted, UpdateNotPermitted
+
+LOG = logging.getLogger(__name__)
+
+REQUIRED = "required"
+OPTIONAL = "(optional)"
+POLLING_OPTIONS: dict[str, str] = {"poll_time": OPTIONAL, "lazy_tables": OPTIONAL}
+
+Row = tuple[Any, ...]
+
+
+class DriverConfigError(CongressError):
+    """A datasource config the driver cannot run with (missing/unknown option, bad value)."""
+
+    code = "invalid_driver_options"
+
+
+class PollError(CongressError):
+    """A poll (fetch or translation) failed; the previous tables were kept."""
+
+    code = "datasource_poll_failed"
+
+
+class ActionError(CongressError):
+    """An action is unknown to the driver, got bad arguments, or the service refused it."""
+
+    code = "execute_error"
+
+
+@dataclass(frozen=True, slots=True)
+class _ActionMark:
+    description: str
+    args: tuple[ActionArg, ...]
+
+
+def driver_action(description: str, args: Sequence[tuple[str, str]] = ()) -> Callable[[Callable], Callable]:
+    """Mark a driver method as an executable action named after the method."""
+
+    def mark(method: Callable) -> Callable:
+        method._congress_action = _ActionMark(description, tuple(ActionArg(n, d) for n, d in args))  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+def parse_list_option(value: Any, option: str) -> list[str]:
+    """A list option as the API/CLI may send it: a list, a JSON list text, or comma-separated text."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except ValueError as exc:
+                raise DriverConfigError(f"option {option}: not a JSON list: {exc}") from exc
+        else:
+            return [part.strip() for part in text.split(",") if part.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise DriverConfigError(f"option {option}: expected a list of names")
+    return list(value)
+
+
+def _now() -> str:
+    return str(datetime.datetime.now(datetime.UTC).replace(tzinfo=None))
+
+
+class DataSourceDriver:
+    """One running datasource: its tables, their publication, its status and actions."""
+
+    driver_id: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    config_options: ClassVar[Mapping[str, str]] = {}
+    secret: ClassVar[tuple[str, ...] | None] = None
+    translators: ClassVar[tuple[tr.HDict | tr.VDict | tr.ListOf, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        tr.check_roots(cls.translators)
+
+    def __init__(self, name: str, config: Mapping[str, Any] | None, bus: Bus) -> None:
+        self.name = name
+        self.config = self.validate_config(config or {})
+        self.bus = bus
+        self._state_lock = threading.RLock()
+        self._raw: dict[str, frozenset[Row]] = {}
+        self._facts: dict[str, frozenset[tuple[Value, ...]]] = {}
+        self._status = DriverStatus()
+        self._running = False
+        roots = {t.table for t in self.translators}
+        self._lazy = set(parse_list_option(self.config.get("lazy_tables"), "lazy_tables"))
+        unknown = self._lazy - roots
+        if unknown:
+            raise DriverConfigError(f"lazy_tables names unknown root tables: {sorted(unknown)}")
+
+    # ----- description -------------------------------------------------------------------------
+    @classmethod
+    def info(cls) -> DriverInfo:
+        return DriverInfo(
+            id=cls.driver_id,
+            description=cls.description,
+            config=dict(cls.config_options),
+            secret=cls.secret,
+            tables=cls.table_specs(),
+            module=f"{cls.__module__}.{cls.__qualname__}",
+        )
+
+    @classmethod
+    def columns(cls) -> dict[str, list[tr.Column]]:
+        """Every table's columns (with types), in the reference order, lazy tables included."""
+        out: dict[str, list[tr.Column]] = {}
+        for root in cls.translators:
+            out.update(tr.table_schemas(root))
+        return out
+
+    @classmethod
+    def table_specs(cls) -> tuple[TableSpec, ...]:
+        return tuple(
+            TableSpec(name, tuple(ColumnSpec(c.name, c.desc) for c in cols))
+            for name, cols in cls.columns().items()
+        )
+
+    def schema(self) -> tuple[TableSpec, ...]:
+        """This datasource's tables (the class's unless config declares them, as for ``push``)."""
+        return self.table_specs()
+
+    @classmethod
+    def validate_config(cls, config: Mapping[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(config) - set(cls.config_options))
+        if unknown:
+            raise DriverConfigError(f"Invalid driver options: {unknown}")
+        missing = sorted(k for k, v in cls.config_options.items() if v == REQUIRED and k not in config)
+        if missing:
+            raise DriverConfigError("Missing required config options: " + ", ".join(missing))
+        return dict(config)
+
+    # ----- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self.bus.register_service(self.name, self)
+        self._running = True
+
+    def stop(self) -> None:
+        self._running = False
+        self.bus.unregister_service(self.name)
+
+    def status(self) -> DriverStatus:
+        with self._state_lock:
+            s = self._status
+            return DriverStatus(
+                initialized=s.initialized,
+                last_updated=s.last_updated,
+                last_error=s.last_error,
+                number_of_updates=s.number_of_updates,
+                subscriptions=sorted(self.active_tables()),
+                table_row_counts={t: len(rows) for t, rows in self._facts.items()},
+            )
+
+    # ----- tables ------------------------------------------------------------------------------
+    def lazy_tables(self) -> set[str]:
+        """Root tables (and their children) not fetched until ``subscribe_table`` names them."""
+        lazy = set()
+        for root in self.translators:
+            if root.table in self._lazy:
+                lazy.update(t.table for t in tr.walk(root))
+        return lazy
+
+    def active_tables(self) -> set[str]:
+        return set(self.columns()) - self.lazy_tables()
+
+    def subscribe_table(self, table: str) -> None:
+        """A policy uses ``table``: fetch its root from the next poll on (no-op for non-lazy tables)."""
+        for root in self.translators:
+            if table in {t.table for t in tr.walk(root)}:
+                self._lazy.discard(root.table)
+
+    def tables(self) -> dict[str, list[tuple[Value, ...]]]:
+        with self._state_lock:
+            return {t: list(rows) for t, rows in self._facts.items()}
+
+    def raw_tables(self) -> dict[str, set[Row]]:
+        """Rows with their internal Python types (None, bools), as the original's ``state``."""
+        with self._state_lock:
+            return {t: set(rows) for t, rows in self._raw.items()}
+
+    def _replace_tables(self, new: Mapping[str, Iterable[Row]]) -> None:
+        """Make ``new`` the content of its tables and publish each table's delta (or first snapshot)."""
+        with self._state_lock:
+            for table, rows in new.items():
+                raw = frozenset(rows)
+                facts = frozenset(render_row(r) for r in raw)
+                old = self._facts.get(table)
+                self._raw[table] = raw
+                self._facts[table] = facts
+                if old is None:
+                    update = TableUpdate(self.name, table, insert=tuple(facts), replace=True)
+                elif old != facts:
+                    update = TableUpdate(
+                        self.name, table, insert=tuple(facts - old), delete=tuple(old - facts)
+                    )
+                else:
+                    continue
+                self.bus.publish(datasource_topic(self.name), update)
+            self._status.initialized = True
+            self._status.last_updated = _now()
+            self._status.number_of_updates += 1
+
+    def _record_error(self, exc: BaseException) -> None:
+        with self._state_lock:
+            self._status.last_error = f"{type(exc).__name__}: {exc}"
+
+    def _clear_error(self) -> None:
+        with self._state_lock:
+            self._status.last_error = None
+
+    # ----- updates over the API (push drivers override) ----------------------------------------
+    def request_refresh(self) -> None:
+        """Nothing to poll in the base driver."""
+
+    def push_rows(self, table: str, rows: Sequence[Any]) -> None:
+        raise RuleNotPermitted(f"datasource {self.name!r} does not accept pushed rows")
+
+    def push_delta(
+        self, table: str, insert: Sequence[Sequence[Value]], delete: Sequence[Sequence[Value]]
+    ) -> None:
+        raise RuleNotPermitted(f"datasource {self.name!r} does not accept pushed rows")
+
+    def webhook(self, payload: Any, table: str | None = None) -> None:
+        raise UpdateNotPermitted(f"datasource {self.name!r} does not accept webhook notifications")
+
+    # ----- actions -----------------------------------------------------------------------------
+    def _method_actions(self) -> dict[str, tuple[Callable, _ActionMark]]:
+        found = {}
+        for attr, member in inspect.getmembers(type(self), callable):
+            mark = getattr(member, "_congress_action", None)
+            if mark is not None:
+                found[attr] = (getattr(self, attr), mark)
+        return found
+
+    def api_actions(self) -> list[ActionSpec]:
+        """Generic service-API actions (OpenStack drivers list their dotted names here)."""
+        return []
+
+    def execute_api_action(self, action: str, args: Sequence[Value], named: Mapping[str, Any]) -> Any:
+        raise ActionError(f"datasource {self.name!r} has no action {action!r}")
+
+    def actions(self) -> list[ActionSpec]:
+        specs = [ActionSpec(n, m.description, m.args) for n, (_, m) in self._method_actions().items()]
+        return sorted(specs + self.api_actions(), key=lambda a: a.name)
+
+    def execute_action(
+        self, action: str, positional_args: Sequence[Value] = (), named_args: Mapping[str, Any] | None = None
+    ) -> Any:
+        method = self._method_actions().get(action)
+        if method is None:
+            return self.execute_api_action(action, list(positional_args), dict(named_args or {}))
+        try:
+            return method[0](*positional_args, **(named_args or {}))
+        except TypeError as exc:
+            raise ActionError(f"action {action!r}: {exc}") from exc
+
+
+class PollingDriver(DataSourceDriver):
+    """A driver that fetches every root table's objects each ``poll_time`` seconds.
+
+    Subclasses implement ``fetch(root_table)``, returning the objects the root
+    translator takes. A poll is all-or-nothing: any failure keeps every table as
+    it was, records ``last_error``, and delays the next poll (doubling, capped).
+    """
+
+    config_options = POLLING_OPTIONS
+    default_poll_time: ClassVar[float] = 10.0
+    max_backoff: ClassVar[float] = 300.0
+
+    def __init__(self, name: str, config: Mapping[str, Any] | None, bus: Bus) -> None:
+        super().__init__(name, config, bus)
+        raw = self.config.get("poll_time", self.default_poll_time)
+        try:
+            self.poll_time = float(raw)
+        except (TypeError, ValueError) as exc:
+            raise DriverConfigError(f"poll_time must be a number of seconds, not {raw!r}") from exc
+        if self.poll_time < 0:
+            raise DriverConfigError("poll_time must not be negative")
+        self._poll_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.consecutive_failures = 0
+
+    def fetch(self, root_table: str) -> Iterable[Any]:
+        raise NotImplementedError
+
+    def poll(self) -> None:
+        """Fetch and translate every active root, then publish; on failure raise PollError, keep state."""
+        with self._poll_lock:
+            try:
+                new: dict[str, set[Row]] = {}
+                for root in self.translators:
+                    if root.table not in self._lazy:
+                        new.update(tr.translate(root, self.fetch(root.table)))
+            except Exception as exc:
+                self.consecutive_failures += 1
+                self._record_error(exc)
+                LOG.warning("datasource %s: poll failed: %s", self.name, exc)
+                raise PollError(f"poll of datasource {self.name!r} failed: {exc}") from exc
+            self.consecutive_failures = 0
+            self._replace_tables(new)
+            self._clear_error()
+
+    def request_refresh(self) -> None:
+        self.poll()
+
+    def next_delay(self) -> float:
+        if self.consecutive_failures == 0:
+            return self.poll_time
+        cap = max(self.poll_time, self.max_backoff)
+        return min(self.poll_time * 2**self.consecutive_failures, cap)
+
+    def subscribe_table(self, table: str) -> None:
+        super().subscribe_table(table)
+        self._wake.set()
+
+    def start(self) -> None:
+        super().start()
+        if self.poll_time > 0 and self._thread is None:
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._run, name=f"poll-{self.name}", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        super().stop()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.poll()
+            except PollError:
+                pass  # recorded in status; the loop backs off
+            except Exception:  # a bug in a subscriber must not kill the thread
+                LOG.exception("datasource %s: publishing failed", self.name)
+            self._wake.wait(self.next_delay())
+            self._wake.clear()
+
+
+class PushDriverBase(DataSourceDriver):
+    """A driver whose rows arrive over the API; each root translator takes pushed objects."""
+
+    def start(self) -> None:
+        super().start()
+        with self._state_lock:
+            initial = {t: set() for t in self.active_tables() if t not in self._raw}
+        self._replace_tables(initial)
+
+    def _root(self, table: str) -> tr.HDict | tr.VDict | tr.ListOf:
+        for root in self.translators:
+            if root.table == table:
+                return root
+        raise UpdateNotPermitted(f"datasource {self.name!r} has no root table {table!r} to push to")
+
+    def push_rows(self, table: str, rows: Sequence[Any]) -> None:
+        """Translate the pushed objects with ``table``'s root translator; replace it and its children."""
+        root = self._root(table)
+        try:
+            new = tr.translate(root, rows)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise UpdateNotPermitted(f"Update {table} Failed: {exc}") from exc
+        self._replace_tables(new)
