@@ -1,0 +1,72 @@
+"""/v1/data-sources: the data sources, their schema, status, actions and webhook (contract §5.7-5.10)."""
+
+from __future__ import annotations
+
+from webob import Request, Response
+
+from congress.api.policies import parse_action_args
+from congress.api.router import Router
+from congress.api.webutils import created, empty, json_body, json_object, reply
+from congress.service.container import Services
+from congress.service.errors import NamedError
+
+
+def register(router: Router, services: Services) -> None:
+    datasources = services.datasources
+
+    def list_(req: Request, params: dict[str, str]) -> Response:
+        return reply({"results": datasources.list()})
+
+    def create(req: Request, params: dict[str, str]) -> Response:
+        return created(req, datasources.create(json_object(req)))
+
+    def show(req: Request, params: dict[str, str]) -> Response:
+        return reply(datasources.get(params["ds"]))
+
+    def delete(req: Request, params: dict[str, str]) -> Response:
+        datasources.delete(params["ds"])
+        return reply(None)
+
+    def request_refresh(req: Request, params: dict[str, str]) -> Response:
+        json_body(req, optional=True)
+        datasources.request_refresh(params["ds"])
+        return reply(None)
+
+    def execute(req: Request, params: dict[str, str]) -> Response:
+        body = json_object(req)
+        name = body.get("name")
+        if not isinstance(name, str) or not name:
+            raise NamedError("service_action_syntax", "execute needs the driver action's name")
+        positional, named = parse_action_args(body.get("args"))
+        datasources.execute(params["ds"], name, positional, named)
+        return reply({})
+
+    def schema(req: Request, params: dict[str, str]) -> Response:
+        return reply({"tables": datasources.schema(params["ds"])})
+
+    def spec(req: Request, params: dict[str, str]) -> Response:
+        return reply(datasources.table_spec(params["ds"], params["table"]))
+
+    def actions(req: Request, params: dict[str, str]) -> Response:
+        return reply({"results": datasources.actions(params["ds"])})
+
+    def status(req: Request, params: dict[str, str]) -> Response:
+        return reply(datasources.status(params["ds"]))
+
+    def webhook(req: Request, params: dict[str, str]) -> Response:
+        datasources.webhook(params["ds"], json_body(req))
+        return empty()
+
+    router.collection("/v1/data-sources", "datasource", get=list_, post=create)
+    router.element(
+        "/v1/data-sources/{ds}",
+        "datasource",
+        get=show,
+        delete=delete,
+        actions={"request_refresh": request_refresh, "execute": execute},
+    )
+    router.element("/v1/data-sources/{ds}/schema", "datasource_schema", get=schema)
+    router.element("/v1/data-sources/{ds}/tables/{table}/spec", "datasource_schema", get=spec)
+    router.collection("/v1/data-sources/{ds}/actions", "datasource_action", get=actions)
+    router.element("/v1/data-sources/{ds}/status", "datasource_status", get=status)
+    router.collection("/v1/data-sources/{ds}/webhook", "datasource_webhook", post=webhook)

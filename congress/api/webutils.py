@@ -1,0 +1,65 @@
+"""Request parsing and response building shared by every resource module (contract §1.3, §1.4)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from webob import Request, Response
+
+from congress.service.errors import BadRequest
+
+
+def json_body(req: Request, *, optional: bool = False) -> Any:
+    """The request's JSON body. An empty body is an error unless ``optional`` (then it reads as ``{}``)."""
+    content_type = req.headers.get("Content-Type")
+    if content_type:
+        media, _, params = content_type.partition(";")
+        if media.strip().lower() != "application/json":
+            raise BadRequest("Unsupported Content-Type; must be 'application/json'")
+        for param in params.split(";"):
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+                raise BadRequest("Unsupported charset: must be 'UTF-8'")
+    raw = req.body
+    if optional and not raw.strip():
+        return {}
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadRequest(f"Failed to parse body as application/json: {exc}") from exc
+
+
+def json_object(req: Request, *, optional: bool = False) -> dict[str, Any]:
+    """A body that must be a JSON object."""
+    body = json_body(req, optional=optional)
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object")
+    return body
+
+
+def flag(req: Request, name: str, default: bool = False) -> bool:
+    """A boolean query parameter: true when it is ``true`` in any case, or ``1``."""
+    value = req.GET.get(name)
+    if value is None:
+        return default
+    return value.lower() in ("true", "1")
+
+
+def _encode(obj: Any) -> bytes:
+    return (json.dumps(obj, indent=2 if isinstance(obj, list) else None, allow_nan=False) + "\n").encode()
+
+
+def reply(obj: Any, status: int = 200) -> Response:
+    return Response(status=status, body=_encode(obj), content_type="application/json", charset="UTF-8")
+
+
+def created(req: Request, obj: dict[str, Any]) -> Response:
+    """201 with Location: the request path followed by the new object's id."""
+    resp = reply(obj, 201)
+    resp.location = f"{req.path_url.rstrip('/')}/{obj['id']}"
+    return resp
+
+
+def empty() -> Response:
+    return Response(status=200, body=b"", content_type="application/json", charset="UTF-8")

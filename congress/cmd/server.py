@@ -1,0 +1,79 @@
+"""congress-server: the v1 REST API on bind_host:bind_port, served by cheroot.
+
+Start-up: read congress.conf (default search: ~/.congress, ~/, /etc/congress,
+/etc; or ``--config-file``), open the database (a SQLite schema is created or
+upgraded automatically; MySQL/PostgreSQL need ``congress-db-manage upgrade
+head`` first), seed the bundled policy library once, restore data sources,
+policies and rules, then serve. SIGTERM and SIGINT stop it cleanly.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from cheroot import wsgi
+
+from congress import config
+from congress.api.app import load_app
+from congress.service.container import from_config
+
+LOG = logging.getLogger("congress.server")
+
+THREADS = 16
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_auth_exposure(conf: config.cfg.ConfigOpts) -> None:
+    """noauth lets anyone change policy: only on loopback unless explicitly allowed."""
+    if conf.auth_strategy == "noauth" and not is_loopback(conf.bind_host) and not conf.allow_noauth_on_non_loopback:
+        raise SystemExit(
+            f"auth_strategy=noauth on bind_host={conf.bind_host} would let anyone who reaches this address "
+            "change policy. Bind to 127.0.0.1, use auth_strategy=keystone, or set "
+            "allow_noauth_on_non_loopback=true."
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    conf = config.load(argv)
+    check_auth_exposure(conf)
+    services = from_config(conf)
+    services.start()
+    server = wsgi.Server(
+        (conf.bind_host, conf.bind_port),
+        load_app(conf, services),
+        numthreads=THREADS,
+        max_request_body_size=conf.max_request_body_size,
+        server_name="congress",
+    )
+
+    def shutdown(signum: int, frame: object) -> None:
+        LOG.info("Signal %d: stopping", signum)
+        threading.Thread(target=server.stop, name="shutdown").start()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    server.prepare()
+    host, port = server.bind_addr[:2]
+    LOG.info("Congress API listening on http://%s:%s (auth_strategy=%s)", host, port, conf.auth_strategy)
+    try:
+        server.serve()
+    finally:
+        services.stop()
+        LOG.info("Congress API stopped")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

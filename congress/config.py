@@ -1,0 +1,125 @@
+"""Every configuration option of Congress, registered on ``CONF`` and read once at start-up.
+
+The option names are the ones the original congress.conf used, so existing
+configuration files keep working. ``list_opts()`` feeds oslo-config-generator
+(entry point ``oslo.config.opts: congress``), which writes etc/congress.conf.sample.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+CONF = cfg.CONF
+
+DEFAULT_PORT = 1789
+
+
+def _default_state_path() -> str:
+    """Services run as root use /var/lib/congress; a developer's server keeps its state under $HOME."""
+    if os.geteuid() == 0:
+        return "/var/lib/congress"
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return os.path.join(base, "congress")
+
+
+core_opts = [
+    cfg.HostAddressOpt("bind_host", default="0.0.0.0", help="The host IP to bind the API server to."),
+    cfg.PortOpt("bind_port", default=DEFAULT_PORT, help="The port the API server listens on."),
+    cfg.StrOpt(
+        "auth_strategy",
+        default="keystone",
+        choices=["keystone", "noauth"],
+        help="How API requests are authenticated: keystone tokens, or not at all.",
+    ),
+    cfg.BoolOpt(
+        "allow_noauth_on_non_loopback",
+        default=False,
+        help="Allow auth_strategy=noauth while bind_host is not a loopback address. "
+        "Without this the server refuses to start, since anyone reaching it could change policy.",
+    ),
+    cfg.StrOpt(
+        "api_paste_config", default="api-paste.ini", help="The paste.deploy file of the API pipeline."
+    ),
+    cfg.IntOpt(
+        "max_request_body_size",
+        default=1048576,
+        min=1,
+        help="The largest request body (bytes) the API accepts; larger ones get 413.",
+    ),
+    cfg.ListOpt(
+        "drivers",
+        default=[],
+        help="Datasource driver classes to load, as driver ids or class paths "
+        "(e.g. congress.datasources.nova_driver.NovaDriver). Empty: every bundled driver.",
+    ),
+    cfg.ListOpt("disabled_drivers", default=[], help="Driver ids that may not be used."),
+    cfg.ListOpt(
+        "custom_driver_endpoints",
+        default=[],
+        help="Extra drivers from third-party packages, as entry point names of congress.datasource.drivers.",
+    ),
+    cfg.BoolOpt(
+        "enable_execute_action",
+        default=True,
+        help="Run the actions policies ask for. False: record and log them as dry-run only.",
+    ),
+    cfg.IntOpt(
+        "datasource_sync_period",
+        default=60,
+        min=0,
+        help="Seconds between reconciling running datasources with the database (0: never).",
+    ),
+    cfg.StrOpt(
+        "state_path",
+        default=_default_state_path(),
+        sample_default="/var/lib/congress",
+        help="Where Congress keeps its state (the default SQLite database).",
+    ),
+    cfg.StrOpt(
+        "encryption_key_path",
+        default="$state_path/keys",
+        sample_default="/etc/congress/keys",
+        help="Directory of the key that encrypts datasource secrets in the database (created on first use).",
+    ),
+    cfg.StrOpt(
+        "transport_url",
+        secret=True,
+        help="oslo.messaging transport for a multi-process deployment. Only the in-process bus "
+        "is implemented: leave unset.",
+    ),
+]
+
+database_opts = [
+    cfg.StrOpt(
+        "connection",
+        secret=True,
+        default="sqlite:///$state_path/congress.sqlite",
+        help="SQLAlchemy URL of the Congress database.",
+    ),
+]
+
+
+def register_opts(conf: cfg.ConfigOpts = CONF) -> None:
+    """Register Congress's options (idempotent)."""
+    conf.register_opts(core_opts)
+    conf.register_opts(database_opts, group="database")
+
+
+def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
+    """For oslo-config-generator (see etc/oslo-config-generator/congress.conf)."""
+    return [("DEFAULT", list(core_opts)), ("database", list(database_opts))]
+
+
+register_opts()
+logging.register_options(CONF)
+
+
+def load(argv: Sequence[str] | None = None, conf: cfg.ConfigOpts = CONF) -> cfg.ConfigOpts:
+    """Parse the command line and the config files (default search: ~/.congress, /etc/congress, ...)."""
+    conf(list(argv) if argv is not None else None, project="congress")
+    logging.setup(conf, "congress")
+    return conf

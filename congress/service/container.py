@@ -1,0 +1,72 @@
+"""The services of one Congress server, built from configuration and started/stopped together."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from oslo_config import cfg
+
+from congress.db.api import Database, key_file_in
+from congress.dse.bus import Bus, LocalBus
+from congress.engine.interface import PolicyEngineProtocol
+from congress.library.loader import install_library, load_bundled
+from congress.service.actions import ActionDispatcher
+from congress.service.datasources import DataSourceService
+from congress.service.drivers import DriverCatalog, load_catalog
+from congress.service.library import LibraryService
+from congress.service.policies import PolicyService
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    policies: PolicyService
+    datasources: DataSourceService
+    library: LibraryService
+    drivers: DriverCatalog
+    actions: ActionDispatcher
+    db: Database
+
+    def start(self) -> None:
+        """Restore data sources first: stored rules may use their schemas (column references).
+
+        Their pushed rows are replayed before any rule exists, so nothing re-executes old actions.
+        """
+        self.actions.start()
+        self.datasources.start()
+        self.policies.start()
+
+    def stop(self) -> None:
+        self.datasources.stop()
+        self.actions.stop()
+        self.db.close()
+
+
+def build(
+    db: Database,
+    engine: PolicyEngineProtocol,
+    drivers: DriverCatalog,
+    *,
+    bus: Bus | None = None,
+    enable_execute_action: bool = True,
+) -> Services:
+    bus = bus or LocalBus()
+    actions = ActionDispatcher(bus, db.executions, enabled=enable_execute_action)
+    policies = PolicyService(engine, db.policies, actions)
+    datasources = DataSourceService(db.datasources, db.table_data, drivers, policies, bus)
+    return Services(policies, datasources, LibraryService(db.library), drivers, actions, db)
+
+
+def from_config(conf: cfg.ConfigOpts) -> Services:
+    """Open the database (upgrading a SQLite schema), seed the library, load drivers, build the services."""
+    from congress.engine import PolicyEngine
+
+    if conf.transport_url:
+        raise ValueError("transport_url is set, but only the in-process bus is implemented; unset it")
+    db = Database.connect(conf.database.connection, key_file=key_file_in(conf.encryption_key_path))
+    db.ensure_schema()
+    install_library(db.library, load_bundled())
+    catalog = load_catalog(conf.drivers, conf.disabled_drivers, conf.custom_driver_endpoints)
+    return build(db, PolicyEngine(), catalog, enable_execute_action=conf.enable_execute_action)

@@ -1,0 +1,268 @@
+"""DataSourceService: configured data sources, their running drivers, and the rows pushed to them.
+
+A data source is stored in the database, then run: its driver is built from the
+stored config, the engine gets a ``datasource`` policy of the same name and is
+subscribed to the driver's ``datasource_topic``, and the driver is started.
+Rows pushed over the API are persisted after the driver accepted them and
+pushed back into the driver at the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from congress.datasources.interface import Driver, TableSpec
+from congress.db.datasources import DatasourceRepository
+from congress.db.records import DatasourceRecord
+from congress.db.table_data import DatasourceDataRepository
+from congress.dse.bus import Bus, ServiceUnavailable
+from congress.dse.messages import datasource_topic
+from congress.exceptions import CongressError, DatasourceAlreadyExists, PolicyNameInvalid
+from congress.service.drivers import DriverCatalog, tables_document
+from congress.service.errors import BadRequest, NamedError, NotFound
+from congress.service.policies import PolicyService
+from congress.service.validation import check_name
+
+LOG = logging.getLogger(__name__)
+
+HIDDEN = "<hidden>"
+_KEYS = {"name", "driver", "config", "description", "enabled", "type", "id"}
+
+
+@dataclass
+class _Running:
+    record: DatasourceRecord
+    driver: Driver
+    tables: tuple[TableSpec, ...]
+
+
+def _is_row_list(rows: object) -> bool:
+    return isinstance(rows, list) and all(isinstance(r, list) for r in rows)
+
+
+class DataSourceService:
+    def __init__(
+        self,
+        repo: DatasourceRepository,
+        data: DatasourceDataRepository,
+        catalog: DriverCatalog,
+        policies: PolicyService,
+        bus: Bus,
+    ) -> None:
+        self._repo = repo
+        self._data = data
+        self._catalog = catalog
+        self._policies = policies
+        self._bus = bus
+        self._lock = threading.RLock()
+        self._running: dict[str, _Running] = {}
+
+    # -- life cycle ---------------------------------------------------------
+    def start(self) -> None:
+        """Run every stored data source and reload its pushed rows; a broken one is logged, not fatal."""
+        for record in self._repo.list():
+            try:
+                running = self._launch(record)
+                for table, rows in self._data.tables(record.id).items():
+                    running.driver.push_rows(table, [list(r) for r in rows])
+            except CongressError as exc:
+                LOG.error(
+                    "Data source %s (driver %s) could not be started: %s", record.name, record.driver, exc
+                )
+
+    def stop(self) -> None:
+        with self._lock:
+            for name in list(self._running):
+                self._halt(name)
+
+    def _launch(self, record: DatasourceRecord) -> _Running:
+        driver = self._catalog.factory(record.driver)(record.name, record.config, self._bus)
+        tables = tuple(driver.schema())
+        with self._lock:
+            self._policies.create_datasource_policy(
+                record.name, {t.table_id: [c.name for c in t.columns] for t in tables}
+            )
+            self._bus.subscribe(datasource_topic(record.name), self._policies.apply_update)
+            running = _Running(record, driver, tables)
+            self._running[record.name] = running
+            try:
+                if record.enabled:
+                    driver.start()
+            except BaseException:
+                self._halt(record.name)
+                raise
+        return running
+
+    def _halt(self, name: str) -> None:
+        running = self._running.pop(name)
+        try:
+            running.driver.stop()
+        finally:
+            self._bus.unsubscribe(datasource_topic(name), self._policies.apply_update)
+            self._policies.delete_datasource_policy(name)
+
+    # -- documents ----------------------------------------------------------
+    def _document(self, record: DatasourceRecord, *, mask: bool = True) -> dict[str, Any]:
+        config = None if record.config is None else dict(record.config)
+        if mask and config is not None and self._catalog.has(record.driver):
+            for field in self._catalog.info(record.driver).secret or ():
+                config[field] = HIDDEN
+        return {
+            "id": record.id,
+            "name": record.name,
+            "driver": record.driver,
+            "description": record.description,
+            "type": None,
+            "enabled": record.enabled,
+            "config": config,
+        }
+
+    def _get(self, ref: str) -> _Running:
+        record = self._repo.get(ref)
+        with self._lock:
+            running = self._running.get(record.name)
+        if running is None:
+            raise NotFound(f"Datasource {record.name} is configured but not running (see the server log)")
+        return running
+
+    def list(self) -> list[dict[str, Any]]:
+        return [self._document(r) for r in self._repo.list()]
+
+    def get(self, ref: str) -> dict[str, Any]:
+        return self._document(self._repo.get(ref))
+
+    # -- create / delete ------------------------------------------------------
+    def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        name = body.get("name")
+        if not isinstance(name, str) or not name or name.startswith("_"):
+            raise BadRequest(
+                f"Datasource name {name!r} is invalid. Cannot be empty or start with underscore. "
+                "Must be valid in policy language"
+            )
+        try:
+            check_name(name, "Datasource")
+        except PolicyNameInvalid as exc:
+            raise BadRequest(exc.message) from None
+        driver = body.get("driver")
+        if not isinstance(driver, str) or not self._catalog.has(driver):
+            raise BadRequest(f"Invalid driver: {dict(body)}")
+        config = body.get("config")
+        description = body.get("description") or ""
+        enabled = body.get("enabled", True)
+        if config is not None and not isinstance(config, dict):
+            raise BadRequest("config must be a JSON object or null")
+        if not isinstance(description, str) or not isinstance(enabled, bool):
+            raise BadRequest("description must be a string and enabled a boolean")
+        if set(body) - _KEYS:
+            raise BadRequest(f"Unknown data source keys: {sorted(set(body) - _KEYS)}")
+        with self._lock:
+            if name in self._running or self._policies.exists(name):
+                raise DatasourceAlreadyExists(f"Datasource already in use with name {name}")
+            record = self._repo.create(
+                name,
+                driver,
+                config=config,
+                secret_fields=self._catalog.info(driver).secret or (),
+                description=description,
+                enabled=enabled,
+            )
+            try:
+                self._launch(record)
+            except BaseException:
+                self._repo.delete(record.id)
+                raise
+        return self._document(record, mask=False)
+
+    def delete(self, ref: str) -> None:
+        """Stop the driver, drop its policy, then forget it and its pushed rows."""
+        with self._lock:
+            record = self._repo.get(ref)
+            if record.name in self._running:
+                self._halt(record.name)
+            self._repo.delete(record.id)
+
+    # -- per data source ------------------------------------------------------
+    def request_refresh(self, ref: str) -> None:
+        self._get(ref).driver.request_refresh()
+
+    def execute(self, ref: str, action: str, positional: Sequence[Any], named: Mapping[str, Any]) -> None:
+        name = self._repo.get(ref).name
+        try:
+            self._bus.call(
+                name,
+                "execute_action",
+                action=action,
+                positional_args=list(positional),
+                named_args=dict(named),
+            )
+        except (CongressError, ServiceUnavailable) as exc:
+            raise NamedError("execute_error", str(exc)) from exc
+
+    def schema(self, ref: str) -> list[dict[str, Any]]:
+        return tables_document(self._get(ref).tables)
+
+    def table_spec(self, ref: str, table: str) -> dict[str, Any]:
+        running = self._get(ref)
+        for spec in tables_document(running.tables):
+            if spec["table_id"] == table:
+                return spec
+        raise NotFound(f"Table '{table}' for datasource '{running.record.name}' has no schema ")
+
+    def actions(self, ref: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": a.name,
+                "args": [{"name": x.name, "description": x.description} for x in a.args],
+                "description": a.description,
+            }
+            for a in sorted(self._get(ref).driver.actions(), key=lambda a: a.name)
+        ]
+
+    def status(self, ref: str) -> dict[str, Any]:
+        status = self._get(ref).driver.status()
+        return {
+            "last_updated": str(status.last_updated),
+            "last_error": str(status.last_error),
+            "number_of_updates": str(status.number_of_updates),
+            "initialized": str(status.initialized),
+            "subscriptions": list(status.subscriptions),
+            "subscribers": ["__engine"],
+        }
+
+    def tables(self, ref: str) -> list[str]:
+        return [t.table_id for t in self._get(ref).tables]
+
+    def table(self, ref: str, table: str) -> str:
+        if table not in self.tables(ref):
+            raise NotFound("Not found")
+        return table
+
+    def rows(self, ref: str, table: str) -> list[tuple]:
+        running = self._get(ref)
+        if table not in {t.table_id for t in running.tables}:
+            raise NotFound(f"tablename '{table}' does not exist'")
+        return running.driver.tables().get(table, [])
+
+    def replace_rows(self, ref: str, table: str, rows: list) -> None:
+        with self._lock:
+            running = self._get(ref)
+            running.driver.push_rows(table, rows)
+            self._persist(running, table, rows)
+
+    def update_rows(self, ref: str, table: str, *, insert: list, delete: list) -> None:
+        with self._lock:
+            running = self._get(ref)
+            running.driver.push_delta(table, insert, delete)
+            self._persist(running, table, insert)
+
+    def _persist(self, running: _Running, table: str, pushed: object) -> None:
+        """Store the table as the driver now holds it (only row-array pushes: those replay as pushes)."""
+        if _is_row_list(pushed):
+            self._data.replace_table(running.record.id, table, running.driver.tables().get(table, []))
+
+    def webhook(self, ref: str, payload: Any) -> None:
+        self._get(ref).driver.webhook(payload)

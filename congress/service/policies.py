@@ -1,0 +1,340 @@
+"""PolicyService: the policy engine behind a lock, with policies and rules persisted in the database.
+
+The engine is the source of truth for evaluation, the database for what
+survives a restart: every change goes to the engine first (which checks it),
+then to the database; if the database refuses, the engine change is undone.
+At start-up the stored policies and rules are replayed into the engine with
+their ids. Executions the engine asks for during a change are recorded and
+dispatched once the change is done.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from congress.datalog.ast import Atom, Constant
+from congress.db.policies import PolicyRepository
+from congress.db.records import NewRule, PolicyRecord, RuleRecord
+from congress.dse.messages import TableUpdate
+from congress.engine.interface import ExecutionRequest, PolicyEngineProtocol, StoredRule
+from congress.exceptions import (
+    CongressError,
+    PolicyNotExists,
+    RuleNotExists,
+    RuleNotPermitted,
+    SimulateError,
+    TableNotFound,
+)
+from congress.service.actions import ActionDispatcher
+from congress.service.errors import NotFound
+from congress.service.rendering import pretty_rule, render_proofs
+from congress.service.validation import PolicySpec, policy_spec
+
+LOG = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SYSTEM_POLICIES = (
+    PolicySpec("classification", "class", "default policy", "nonrecursive", None),
+    PolicySpec("action", "actio", "default action policy", "action", None),
+)
+DATASOURCE_KIND = "datasource"
+
+
+def policy_document(record: PolicyRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "name": record.name,
+        "abbreviation": record.abbreviation,
+        "description": record.description,
+        "owner_id": record.owner_id,
+        "kind": record.kind,
+    }
+
+
+def rule_document(record: RuleRecord, text: str | None = None) -> dict[str, Any]:
+    return {"id": record.id, "name": record.name, "comment": record.comment, "rule": text or record.rule}
+
+
+class PolicyService:
+    def __init__(
+        self, engine: PolicyEngineProtocol, repo: PolicyRepository, dispatcher: ActionDispatcher
+    ) -> None:
+        self._engine = engine
+        self._repo = repo
+        self._dispatcher = dispatcher
+        self._lock = threading.RLock()
+        self._requests: list[ExecutionRequest] = []
+        engine.add_execution_listener(self._requests.append)
+
+    # -- life cycle ---------------------------------------------------------
+    def start(self) -> None:
+        """Replay the stored policies and rules into the engine; create the system policies if missing."""
+        with self._lock:
+            stored = {p.name: p for p in self._repo.list()}
+            for spec in SYSTEM_POLICIES:
+                if spec.name not in stored:
+                    stored[spec.name] = self._repo.create(
+                        spec.name,
+                        kind=spec.kind,
+                        abbreviation=spec.abbreviation,
+                        description=spec.description,
+                    )
+            for record in stored.values():
+                self._engine.create_policy(record.name, record.kind)
+            for policy, rules in self._repo.rules_by_policy().items():
+                for rule in rules:
+                    try:
+                        self._engine.insert_rule(policy, rule.rule, rule_id=rule.id)
+                    except CongressError as exc:
+                        LOG.error("Stored rule %s of policy %s no longer loads: %s", rule.id, policy, exc)
+            self._requests.clear()  # restoring re-derives old executions; they already ran
+
+    def _mutate(self, change: Callable[[], T]) -> T:
+        """Run one engine change under the lock, then record and dispatch the executions it caused."""
+        with self._lock:
+            try:
+                return change()
+            finally:
+                requests, self._requests[:] = list(self._requests), []
+                for request in requests:
+                    self._dispatcher.submit(request.policy, request.service, request.action, request.args, {})
+
+    # -- lookup -------------------------------------------------------------
+    def _record(self, ref: str) -> PolicyRecord:
+        try:
+            return self._repo.get(ref)
+        except PolicyNotExists:
+            raise PolicyNotExists(f"Policy ID {ref} does not exist") from None
+
+    def _engine_policy(self, ref: str) -> str:
+        """The engine's name for a user or datasource policy given by name or id."""
+        try:
+            return self._repo.get(ref).name
+        except PolicyNotExists:
+            with self._lock:
+                if ref in self._engine.policy_names():
+                    return ref
+            raise
+
+    # -- policies -----------------------------------------------------------
+    def list_policies(self) -> list[dict[str, Any]]:
+        return [policy_document(p) for p in self._repo.list()]
+
+    def get_policy(self, ref: str) -> dict[str, Any]:
+        try:
+            return policy_document(self._repo.get(ref))
+        except PolicyNotExists:
+            raise NotFound(f"No policy found with name or id {ref}") from None
+
+    def create_policy(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a policy, with its rules if the body has ``rules`` (all of them or nothing)."""
+        spec = policy_spec(body)
+        with self._lock:
+            self._engine.create_policy(spec.name, spec.kind)
+            try:
+                stored = [
+                    self._mutate(lambda r=r: self._engine.insert_rule(spec.name, r.rule))
+                    for r in spec.rules or ()
+                ]
+                record = self._repo.create(
+                    spec.name,
+                    kind=spec.kind,
+                    abbreviation=spec.abbreviation,
+                    description=spec.description,
+                    rules=[
+                        NewRule(s.text, r.name, r.comment, s.id)
+                        for s, r in zip(stored, spec.rules or (), strict=True)
+                    ],
+                )
+            except BaseException:
+                self._mutate(lambda: self._engine.delete_policy(spec.name))
+                raise
+        document = policy_document(record)
+        if spec.rules is not None:
+            document["rules"] = [
+                {"rule": pretty_rule(s.rule), "name": r.name, "comment": r.comment}
+                for s, r in zip(stored, spec.rules, strict=True)
+            ]
+        return document
+
+    def delete_policy(self, ref: str) -> dict[str, Any]:
+        with self._lock:
+            try:
+                record = self._repo.get(ref)
+            except PolicyNotExists:
+                raise NotFound(f"Policy Name or ID '{ref}' does not exist") from None
+            if record.name in {s.name for s in SYSTEM_POLICIES}:
+                raise NotFound(f"Cannot delete system-maintained policy {record.name}")
+            rules = self._repo.rules(record.id)
+            self._mutate(lambda: self._engine.delete_policy(record.name))
+            try:
+                self._repo.delete(record.id)
+            except BaseException:
+                self._restore(record, rules)
+                raise
+        return policy_document(record)
+
+    def _restore(self, record: PolicyRecord, rules: Sequence[RuleRecord]) -> None:
+        self._engine.create_policy(record.name, record.kind)
+        for rule in rules:
+            self._mutate(lambda r=rule: self._engine.insert_rule(record.name, r.rule, rule_id=r.id))
+
+    # -- rules --------------------------------------------------------------
+    def list_rules(self, ref: str) -> list[dict[str, Any]]:
+        try:
+            return [rule_document(r) for r in self._repo.rules(ref)]
+        except PolicyNotExists:
+            if self._is_datasource(ref):
+                return []
+            raise PolicyNotExists(f"Policy ID {ref} does not exist") from None
+
+    def _is_datasource(self, ref: str) -> bool:
+        with self._lock:
+            return ref in self._engine.policy_names() and self._engine.policy_kind(ref) == DATASOURCE_KIND
+
+    def create_rule(
+        self, ref: str, text: str, *, name: str | None = None, comment: str = ""
+    ) -> dict[str, Any]:
+        with self._lock:
+            try:
+                policy = self._record(ref)
+            except PolicyNotExists:
+                if self._is_datasource(ref):
+                    raise RuleNotPermitted(
+                        f"Policy {ref} is a datasource policy; its rows come from the datasource"
+                    ) from None
+                raise
+            stored: StoredRule = self._mutate(lambda: self._engine.insert_rule(policy.name, text))
+            try:
+                record = self._repo.add_rule(policy.id, text, name=name, comment=comment, id=stored.id)
+            except BaseException:
+                self._mutate(lambda: self._engine.delete_rule(policy.name, stored.id))
+                raise
+        return rule_document(record, pretty_rule(stored.rule))
+
+    def get_rule(self, ref: str, rule_id: str) -> dict[str, Any]:
+        policy = self._record(ref)
+        try:
+            return rule_document(self._repo.get_rule(policy.id, rule_id))
+        except RuleNotExists:
+            raise NotFound("Not found") from None
+
+    def delete_rule(self, ref: str, rule_id: str) -> dict[str, Any]:
+        with self._lock:
+            policy = self._record(ref)
+            record = self._repo.get_rule(policy.id, rule_id)
+            self._mutate(lambda: self._engine.delete_rule(policy.name, rule_id))
+            try:
+                self._repo.delete_rule(policy.id, rule_id)
+            except BaseException:
+                self._mutate(lambda: self._engine.insert_rule(policy.name, record.rule, rule_id=rule_id))
+                raise
+        return rule_document(record)
+
+    # -- status -------------------------------------------------------------
+    def policy_status(self, ref: str) -> dict[str, Any]:
+        try:
+            record = self._repo.get(ref)
+        except PolicyNotExists:
+            raise NotFound(f"policy with name or id '{ref}' doesn't exist") from None
+        return {"name": record.name, "id": record.id}
+
+    def rule_status(self, ref: str, rule_id: str) -> dict[str, Any]:
+        try:
+            record = self._repo.get_rule(ref, rule_id)
+        except (PolicyNotExists, RuleNotExists) as exc:
+            raise NotFound(exc.message) from None
+        status = {
+            "name": record.name,
+            "id": record.id,
+            "comment": record.comment,
+            "original_str": record.rule,
+        }
+        return {k: v for k, v in status.items() if v is not None}
+
+    # -- reading ------------------------------------------------------------
+    def tables(self, ref: str) -> list[str]:
+        try:
+            policy = self._engine_policy(ref)
+        except PolicyNotExists:
+            raise NotFound("Not found") from None
+        with self._lock:
+            return self._engine.tables(policy)
+
+    def table(self, ref: str, table: str) -> str:
+        if table not in self.tables(ref):
+            raise NotFound("Not found")
+        return table
+
+    def rows(self, ref: str, table: str, *, trace: bool = False) -> tuple[list[tuple], str | None]:
+        """The rows of a table and, with ``trace``, the proof of each row."""
+        try:
+            policy = self._engine_policy(ref)
+        except PolicyNotExists:
+            raise NotFound(f"policy '{ref}' doesn't exist") from None
+        with self._lock:
+            if table not in self._engine.tables(policy):
+                raise TableNotFound(f"table '{table}' doesn't exist")
+            rows = self._engine.rows(policy, table)
+            if not trace:
+                return rows, None
+            proofs = []
+            for row in rows:
+                proofs.extend(self._engine.explain(policy, Atom(table, tuple(Constant(v) for v in row))))
+        return rows, render_proofs(proofs) or "Not available"
+
+    def query(self, ref: str, query: str) -> list[str]:
+        policy = self._engine_policy(ref)
+        with self._lock:
+            return [str(answer) for answer in self._engine.select(policy, query)]
+
+    def simulate(
+        self, ref: str, query: str, sequence: str, action_policy: str, *, delta: bool, trace: bool
+    ) -> tuple[list[str], str | None]:
+        """Every simulate failure is a simulate_error (1007), as in the original."""
+        try:
+            policy = self._engine_policy(ref)
+            with self._lock:
+                result = self._engine.simulate(
+                    policy, query, sequence, action_policy, delta=delta, trace=trace
+                )
+        except SimulateError:
+            raise
+        except CongressError as exc:
+            raise SimulateError(exc.message, data=exc.data) from exc
+        return [str(answer) for answer in result.answers], result.trace
+
+    # -- actions ------------------------------------------------------------
+    def execute(
+        self, policy: str, service: str, action: str, positional: Sequence[Any], named: Mapping[str, Any]
+    ) -> None:
+        """An action a user asked for through the API: recorded and dispatched like a policy's."""
+        self._dispatcher.submit(policy, service, action, positional, named)
+
+    # -- datasource policies -------------------------------------------------
+    def exists(self, name: str) -> bool:
+        """Whether a policy of any kind (datasource policies included) has this name."""
+        with self._lock:
+            return name in self._engine.policy_names()
+
+    def create_datasource_policy(self, name: str, schema: Mapping[str, Sequence[str]]) -> None:
+        with self._lock:
+            self._engine.create_datasource(name, schema)
+
+    def delete_datasource_policy(self, name: str) -> None:
+        self._mutate(lambda: self._engine.delete_policy(name))
+
+    def apply_update(self, update: TableUpdate) -> None:
+        """Bus handler of ``datasource_topic(name)``: one datasource table change into the engine."""
+        if update.replace:
+            self._mutate(lambda: self._engine.replace_table(update.datasource, update.table, update.insert))
+        else:
+            self._mutate(
+                lambda: self._engine.update_table(
+                    update.datasource, update.table, insert=update.insert, delete=update.delete
+                )
+            )
