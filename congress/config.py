@@ -32,7 +32,10 @@ core_opts = [
     cfg.StrOpt(
         "auth_strategy",
         default="keystone",
-        choices=["keystone", "noauth"],
+        choices=[
+            ("keystone", "tokens are validated by keystonemiddleware ([keystone_authtoken])"),
+            ("noauth", "no authentication: every request is allowed (loopback only by default)"),
+        ],
         help="How API requests are authenticated: keystone tokens, or not at all.",
     ),
     cfg.BoolOpt(
