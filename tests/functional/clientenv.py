@@ -159,8 +159,26 @@ class ClientEnv:
         """Run a Lister/ShowOne subcommand with ``-f json`` and parse what it printed."""
         return json.loads(self.ok(url, *args, "-f", "json"))
 
+    def table(self, url: str, *args: str) -> tuple[list[str], list[list[str]]]:
+        """Run a Lister/ShowOne subcommand with the default table output (unwrapped) and parse it."""
+        return parse_table(self.ok(url, *args, "--max-width", "10000"))
+
+    def show(self, url: str, *args: str) -> dict[str, str]:
+        """Run a ShowOne subcommand; its printed Field/Value table as a dict."""
+        headers, rows = self.table(url, *args)
+        assert headers == ["Field", "Value"], headers
+        return {field: value for field, value in rows}
+
     def fails(self, url: str, *args: str) -> str:
         """Run a congress subcommand that must fail; its stderr."""
         proc = self.run_cli(url, *args)
         assert proc.returncode != 0, f"congress {' '.join(args)} unexpectedly succeeded: {proc.stdout}"
         return proc.stderr
+
+
+def parse_table(text: str) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of a cliff/prettytable table (``| a | b |`` lines between ``+---+`` rules)."""
+    lines = [line for line in text.splitlines() if line.startswith("|")]
+    assert lines, f"no table in output: {text!r}"
+    cells = [[cell.strip() for cell in line[1:-1].split(" | ")] for line in lines]
+    return cells[0], cells[1:]
