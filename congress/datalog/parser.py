@@ -136,7 +136,7 @@ class _Builder(Transformer):
         return _replace(atom, modal=str(modal), location=_loc(modal))
 
     def plain_atom(self, children: list) -> Atom:
-        theory, name_token = children[0]
+        theory, name_token, start = children[0]
         update = None
         arguments: list = []
         for child in children[1:]:
@@ -152,15 +152,15 @@ class _Builder(Transformer):
             theory=theory,
             update=update,
             column_refs=named,
-            location=_loc(name_token),
+            location=_loc(start),
         )
 
-    def table(self, children: list[Token]) -> tuple[str | None, Token]:
-        return None, children[0]
+    def table(self, children: list[Token]) -> tuple[str | None, Token, Token]:
+        return None, children[0], children[0]
 
-    def qualified_table(self, children: list[Token]) -> tuple[str | None, Token]:
+    def qualified_table(self, children: list[Token]) -> tuple[str | None, Token, Token]:
         theory, name = children
-        return str(theory), name
+        return str(theory), name, theory
 
     def arguments(self, children: list) -> list:
         return children
