@@ -37,8 +37,9 @@ _MODULES = (policies, rules, tables, rows, datasources, drivers, library, execut
 _context: dict[str, Any] = {}
 
 
-def build_router(services: Services | Any, authorize: router.Authorizer | None = None, max_body: int | None = None
-                 ) -> router.Router:
+def build_router(
+    services: Services | Any, authorize: router.Authorizer | None = None, max_body: int | None = None
+) -> router.Router:
     api = router.Router(authorize=authorize or (lambda req, rule, read: None), max_body=max_body)
     versions.register(api)
     for module in _MODULES:
@@ -67,8 +68,9 @@ class RootApp:
 
 # -- paste.deploy factories ------------------------------------------------------------------
 def root_factory(loader: Any, global_conf: dict, **local_conf: str) -> RootApp:
-    return RootApp(loader.get_app(local_conf["v1"], global_conf), loader.get_app(local_conf["versions"],
-                                                                                 global_conf))
+    return RootApp(
+        loader.get_app(local_conf["v1"], global_conf), loader.get_app(local_conf["versions"], global_conf)
+    )
 
 
 def versions_factory(global_conf: dict, **local_conf: str) -> versions.VersionsApp:

@@ -31,7 +31,9 @@ class Forbidden(CongressError):
 
 def route_rules(rules: Iterable[tuple[str, bool]]) -> list[policy.RuleDefault]:
     return [
-        policy.RuleDefault(name, "rule:reader" if read else "rule:admin", description="read" if read else "write")
+        policy.RuleDefault(
+            name, "rule:reader" if read else "rule:admin", description="read" if read else "write"
+        )
         for name, read in rules
     ]
 

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from webob import Response
 
+from congress.api.webutils import json_response
 from congress.exceptions import CongressError
 
 
@@ -94,12 +95,7 @@ def error_response(status: int, message: str, error_code: int | None = None, dat
             "error_data": data,
         }
     }
-    return Response(
-        status=status,
-        body=(json.dumps(body) + "\n").encode(),
-        content_type="application/json",
-        charset="UTF-8",
-    )
+    return json_response(status, (json.dumps(body) + "\n").encode())
 
 
 def from_congress_error(exc: CongressError) -> Response:

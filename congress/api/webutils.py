@@ -50,8 +50,18 @@ def _encode(obj: Any) -> bytes:
     return (json.dumps(obj, indent=2 if isinstance(obj, list) else None, allow_nan=False) + "\n").encode()
 
 
+JSON_TYPE = "application/json; charset=UTF-8"
+
+
+def json_response(status: int, body: bytes) -> Response:
+    """webob leaves the charset off application/json; the contract wants it on every response."""
+    resp = Response(status=status, body=body)
+    resp.headers["Content-Type"] = JSON_TYPE
+    return resp
+
+
 def reply(obj: Any, status: int = 200) -> Response:
-    return Response(status=status, body=_encode(obj), content_type="application/json", charset="UTF-8")
+    return json_response(status, _encode(obj))
 
 
 def created(req: Request, obj: dict[str, Any]) -> Response:
@@ -62,4 +72,4 @@ def created(req: Request, obj: dict[str, Any]) -> Response:
 
 
 def empty() -> Response:
-    return Response(status=200, body=b"", content_type="application/json", charset="UTF-8")
+    return json_response(200, b"")
