@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from congress.db.types import UTCDateTime, long_text, name_type, utcnow
+from congress.db.types import UTCDateTime, exact_string, long_text, utcnow
 
 # Fixed constraint names, so later migrations can address them on every backend.
 NAMING_CONVENTION = {
@@ -36,8 +36,8 @@ class Policy(Base):
     __tablename__ = "policies"
     __table_args__ = MYSQL_TABLE_ARGS
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    name: Mapped[str] = mapped_column(name_type(), unique=True)
+    id: Mapped[str] = mapped_column(exact_string(36), primary_key=True)
+    name: Mapped[str] = mapped_column(exact_string(), unique=True)
     abbreviation: Mapped[str] = mapped_column(String(5))
     description: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(32))
@@ -52,9 +52,9 @@ class PolicyRule(Base):
     __table_args__ = MYSQL_TABLE_ARGS
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    id: Mapped[str] = mapped_column(String(36), unique=True)
+    id: Mapped[str] = mapped_column(exact_string(36), unique=True)
     policy_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("policies.id", ondelete="CASCADE"), index=True
+        exact_string(36), ForeignKey("policies.id", ondelete="CASCADE"), index=True
     )
     rule: Mapped[str] = mapped_column(Text)
     name: Mapped[str | None] = mapped_column(String(255))
@@ -68,8 +68,8 @@ class Datasource(Base):
     __tablename__ = "datasources"
     __table_args__ = MYSQL_TABLE_ARGS
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    name: Mapped[str] = mapped_column(name_type(), unique=True)
+    id: Mapped[str] = mapped_column(exact_string(36), primary_key=True)
+    name: Mapped[str] = mapped_column(exact_string(), unique=True)
     driver: Mapped[str] = mapped_column(String(255))
     description: Mapped[str] = mapped_column(Text)
     enabled: Mapped[bool] = mapped_column(Boolean)
@@ -85,10 +85,10 @@ class DatasourceTable(Base):
     __table_args__ = MYSQL_TABLE_ARGS
 
     datasource_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("datasources.id", ondelete="CASCADE"), primary_key=True
+        exact_string(36), ForeignKey("datasources.id", ondelete="CASCADE"), primary_key=True
     )
-    table_name: Mapped[str] = mapped_column(name_type(), primary_key=True)
-    rows: Mapped[str] = mapped_column(long_text())
+    table_name: Mapped[str] = mapped_column(exact_string(), primary_key=True)
+    rows_json: Mapped[str] = mapped_column(long_text())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -96,8 +96,8 @@ class LibraryPolicy(Base):
     __tablename__ = "library_policies"
     __table_args__ = MYSQL_TABLE_ARGS
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    name: Mapped[str] = mapped_column(name_type(), unique=True)
+    id: Mapped[str] = mapped_column(exact_string(36), primary_key=True)
+    name: Mapped[str] = mapped_column(exact_string(), unique=True)
     abbreviation: Mapped[str] = mapped_column(String(5))
     description: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(32))
@@ -111,7 +111,7 @@ class BundledLibrarySeed(Base):
     __tablename__ = "library_bundled_seeds"
     __table_args__ = MYSQL_TABLE_ARGS
 
-    name: Mapped[str] = mapped_column(name_type(), primary_key=True)
+    name: Mapped[str] = mapped_column(exact_string(), primary_key=True)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

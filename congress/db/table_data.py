@@ -28,7 +28,7 @@ class DatasourceDataRepository(Repository):
         new_rows = _unique(_check_rows(table, rows))
         with self._transaction() as session:
             stored = self._table(session, datasource, table)
-            stored.rows = dump_json(new_rows)
+            stored.rows_json = dump_json(new_rows)
             stored.updated_at = utcnow()
 
     def update_table(
@@ -43,8 +43,8 @@ class DatasourceDataRepository(Repository):
         added = _check_rows(table, insert)
         with self._transaction() as session:
             stored = self._table(session, datasource, table)
-            kept = [row for row in load_json(stored.rows) if _key(row) not in removed]
-            stored.rows = dump_json(_unique(kept + added))
+            kept = [row for row in load_json(stored.rows_json) if _key(row) not in removed]
+            stored.rows_json = dump_json(_unique(kept + added))
             stored.updated_at = utcnow()
 
     def rows(self, datasource: str, table: str) -> list[Row]:
@@ -52,7 +52,7 @@ class DatasourceDataRepository(Repository):
         with self._transaction() as session:
             ds = find_datasource(session, datasource)
             stored = session.get(DatasourceTable, (ds.id, table))
-            return [] if stored is None else [tuple(row) for row in load_json(stored.rows)]
+            return [] if stored is None else [tuple(row) for row in load_json(stored.rows_json)]
 
     def tables(self, datasource: str) -> dict[str, list[Row]]:
         """Every stored table of a datasource with its rows (to reload a push driver at start-up)."""
@@ -63,7 +63,7 @@ class DatasourceDataRepository(Repository):
                 .where(DatasourceTable.datasource_id == ds.id)
                 .order_by(DatasourceTable.table_name)
             )
-            return {t.table_name: [tuple(row) for row in load_json(t.rows)] for t in stored}
+            return {t.table_name: [tuple(row) for row in load_json(t.rows_json)] for t in stored}
 
     @staticmethod
     def _table(session: Session, datasource: str, table: str) -> DatasourceTable:
@@ -75,7 +75,7 @@ class DatasourceDataRepository(Repository):
         ds = find_datasource(session, datasource, for_update=True)
         stored = session.get(DatasourceTable, (ds.id, table))
         if stored is None:
-            stored = DatasourceTable(datasource_id=ds.id, table_name=table, rows="[]")
+            stored = DatasourceTable(datasource_id=ds.id, table_name=table, rows_json="[]")
             session.add(stored)
         return stored
 

@@ -16,8 +16,8 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeDecorator
 
 
-def name_type(length: int = 255) -> String:
-    """A name compared byte for byte (MySQL's default collation would make 'Foo' equal 'foo')."""
+def exact_string(length: int = 255) -> String:
+    """An id or name compared byte for byte (MySQL's default collation would make 'Foo' equal 'foo')."""
     return String(length).with_variant(
         mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), "mysql"
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from congress.db.types import UTCDateTime, long_text, name_type
+from congress.db.types import UTCDateTime, exact_string, long_text
 
 revision = "0001"
 down_revision = None
@@ -23,8 +23,8 @@ MYSQL = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
 def upgrade() -> None:
     op.create_table(
         "policies",
-        sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("name", name_type(), nullable=False),
+        sa.Column("id", exact_string(36), primary_key=True),
+        sa.Column("name", exact_string(), nullable=False),
         sa.Column("abbreviation", sa.String(5), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
@@ -36,10 +36,10 @@ def upgrade() -> None:
     op.create_table(
         "policy_rules",
         sa.Column("seq", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("id", exact_string(36), nullable=False),
         sa.Column(
             "policy_id",
-            sa.String(36),
+            exact_string(36),
             sa.ForeignKey("policies.id", ondelete="CASCADE", name="fk_policy_rules_policy_id_policies"),
             nullable=False,
         ),
@@ -53,8 +53,8 @@ def upgrade() -> None:
     op.create_index("ix_policy_rules_policy_id", "policy_rules", ["policy_id"])
     op.create_table(
         "datasources",
-        sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("name", name_type(), nullable=False),
+        sa.Column("id", exact_string(36), primary_key=True),
+        sa.Column("name", exact_string(), nullable=False),
         sa.Column("driver", sa.String(255), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
@@ -68,21 +68,21 @@ def upgrade() -> None:
         "datasource_tables",
         sa.Column(
             "datasource_id",
-            sa.String(36),
+            exact_string(36),
             sa.ForeignKey(
                 "datasources.id", ondelete="CASCADE", name="fk_datasource_tables_datasource_id_datasources"
             ),
             primary_key=True,
         ),
-        sa.Column("table_name", name_type(), primary_key=True),
-        sa.Column("rows", long_text(), nullable=False),
+        sa.Column("table_name", exact_string(), primary_key=True),
+        sa.Column("rows_json", long_text(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         **MYSQL,
     )
     op.create_table(
         "library_policies",
-        sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("name", name_type(), nullable=False),
+        sa.Column("id", exact_string(36), primary_key=True),
+        sa.Column("name", exact_string(), nullable=False),
         sa.Column("abbreviation", sa.String(5), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
@@ -93,7 +93,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "library_bundled_seeds",
-        sa.Column("name", name_type(), primary_key=True),
+        sa.Column("name", exact_string(), primary_key=True),
         sa.Column("loaded_at", UTCDateTime(), nullable=False),
         **MYSQL,
     )
