@@ -159,6 +159,10 @@ class DataSourceService:
             raise BadRequest("description must be a string and enabled a boolean")
         if set(body) - _KEYS:
             raise BadRequest(f"Unknown data source keys: {sorted(set(body) - _KEYS)}")
+        info = self._catalog.info(driver)
+        if info.config.get("description") == "required" and "description" not in (config or {}):
+            # The push driver's required "description" option: the data source's description stands in.
+            config = {**(config or {}), "description": description}
         with self._lock:
             if name in self._running or self._policies.exists(name):
                 raise DatasourceAlreadyExists(f"Datasource already in use with name {name}")
@@ -166,7 +170,7 @@ class DataSourceService:
                 name,
                 driver,
                 config=config,
-                secret_fields=self._catalog.info(driver).secret or (),
+                secret_fields=info.secret or (),
                 description=description,
                 enabled=enabled,
             )

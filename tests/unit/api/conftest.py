@@ -1,0 +1,49 @@
+"""The real v1 application over real services: an in-memory SQLite database, the engine, the push driver."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from webob import Request
+
+from congress.api.app import RootApp, build_router
+from congress.api.versions import VersionsApp
+from congress.datasources.push_driver import PushDriver
+from congress.db.api import Database
+from congress.service.container import build
+from congress.service.drivers import DriverCatalog
+
+
+class Client:
+    """Requests through webob.Request.blank against the real WSGI app."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def __call__(self, method: str, path: str, body=None, *, raw: bytes | None = None, headers=None):
+        req = Request.blank(path, method=method, headers=headers or {})
+        if raw is not None:
+            req.body = raw
+        elif body is not None:
+            req.body = json.dumps(body).encode()
+            req.content_type = "application/json"
+        resp = req.get_response(self.app)
+        return resp.status_int, (json.loads(resp.body) if resp.body else None), resp
+
+
+@pytest.fixture
+def services(tmp_path):
+    db = Database.connect("sqlite://", key_file=tmp_path / "key")
+    db.ensure_schema()
+    from congress.engine import PolicyEngine
+
+    services = build(db, PolicyEngine(), DriverCatalog({"push": PushDriver}))
+    services.start()
+    yield services
+    services.stop()
+
+
+@pytest.fixture
+def api(services) -> Client:
+    return Client(RootApp(build_router(services), VersionsApp()))
