@@ -31,6 +31,21 @@ MARKER_NAME = ".congress-client-marker.json"
 PIP_TIMEOUT_S = 900
 CLI_TIMEOUT_S = 120
 
+# Runs one python-congressclient API call inside the client venv: request and answer are JSON on stdin/stdout.
+_API_CALL = """
+import json, sys
+from keystoneauth1 import exceptions, noauth, session
+from congressclient.v1 import client
+req = json.load(sys.stdin)
+api = client.Client(session=session.Session(auth=noauth.NoAuth(endpoint=req["url"])),
+                    service_type="policy", interface="public")
+try:
+    out = {"result": getattr(api, req["method"])(*req["args"], **req["kwargs"])}
+except exceptions.HttpError as exc:
+    out = {"error": {"status": exc.http_status, "message": exc.message}}
+json.dump(out, sys.stdout)
+"""
+
 
 def venv_dir() -> Path:
     if os.environ.get("CONGRESS_CLIENT_VENV"):
@@ -107,6 +122,15 @@ def ensure_client_venv() -> ClientEnv:
     return ClientEnv(venv=venv, legacy_yaml_reason=str(reason) if reason else None)
 
 
+class ApiError(Exception):
+    """An HTTP error status the client raised (keystoneauth HttpError), as seen by an API user."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"HTTP {status}: {message}")
+        self.status = status
+        self.message = message
+
+
 @functools.cache
 def _client_or_reason() -> ClientEnv | str:
     try:
@@ -168,6 +192,24 @@ class ClientEnv:
         headers, rows = self.table(url, *args)
         assert headers == ["Field", "Value"], headers
         return {field: value for field, value in rows}
+
+    def api(self, url: str, method: str, *args: object, **kwargs: object) -> object:
+        """Call ``congressclient.v1.client.Client(...).method(*args, **kwargs)`` in the client venv (noauth).
+
+        Returns what the client returned; an HTTP error status raises ApiError."""
+        request = json.dumps({"url": url, "method": method, "args": args, "kwargs": kwargs})
+        proc = subprocess.run(
+            [str(self.venv / "bin" / "python"), "-c", _API_CALL],
+            input=request,
+            capture_output=True,
+            text=True,
+            timeout=CLI_TIMEOUT_S,
+        )
+        assert proc.returncode == 0, f"client API call {method} crashed: {proc.stderr}"
+        answer = json.loads(proc.stdout)
+        if "error" in answer:
+            raise ApiError(answer["error"]["status"], answer["error"]["message"])
+        return answer["result"]
 
     def fails(self, url: str, *args: str) -> str:
         """Run a congress subcommand that must fail; its stderr."""

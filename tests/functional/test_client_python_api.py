@@ -1,0 +1,115 @@
+"""The routes only python-congressclient 2.0.1's Python API uses (the CLI has no command for them).
+
+Each call runs ``congressclient.v1.client.Client`` inside the client venv (see ``ClientEnv.api``):
+library policies (list/show/create/delete), policy create from a library policy, data-source show, and
+``request_refresh`` with no body at all.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.functional.clientenv import ApiError, ClientEnv, client_or_skip
+
+
+@pytest.fixture(scope="module")
+def cli() -> ClientEnv:
+    return client_or_skip()
+
+
+@pytest.fixture(scope="module")
+def url(congress_server) -> str:
+    return congress_server.url
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+def test_library_policy_lifecycle(cli, url):
+    name = unique("lib")
+    body = {
+        "name": name,
+        "description": "library test",
+        "kind": "nonrecursive",
+        "abbreviation": "lib",
+        "rules": [{"rule": "p(x) :- q(x)", "name": "r1", "comment": "c1"}, {"rule": "q(1)"}],
+    }
+    created = cli.api(url, "create_library_policy", body)
+    assert created["name"] == name
+    # rules are kept as submitted (text not pretty-printed)
+    assert [r["rule"] for r in created["rules"]] == ["p(x) :- q(x)", "q(1)"]
+    assert (created["rules"][0]["name"], created["rules"][0]["comment"]) == ("r1", "c1")
+    lib_id = created["id"]
+    uuid.UUID(lib_id)
+
+    listed = {p["name"]: p for p in cli.api(url, "list_library_policy")["results"]}
+    assert listed[name]["id"] == lib_id
+    assert [r["rule"] for r in listed[name]["rules"]] == ["p(x) :- q(x)", "q(1)"]
+    without_rules = {p["name"]: p for p in cli.api(url, "list_library_policy", False)["results"]}
+    assert "rules" not in without_rules[name]
+
+    shown = cli.api(url, "show_library_policy", lib_id)
+    assert shown["description"] == "library test" and shown["abbreviation"] == "lib"
+    assert "rules" not in cli.api(url, "show_library_policy", lib_id, include_rules=False)
+
+    # a live policy copied from the library
+    live_name = None
+    try:
+        live = cli.api(url, "create_policy", {}, library_policy_id=lib_id)
+        live_name = live["name"]
+        assert live_name == name
+        assert [r["rule"].split() for r in live["rules"]] == [["p(x)", ":-", "q(x)"], ["q(1)"]]
+        rows = cli.api(url, "list_policy_rows", name, "p")["results"]
+        assert rows == [{"data": [1]}]
+    finally:
+        if live_name:
+            cli.api(url, "delete_policy", live_name)
+
+    deleted = cli.api(url, "delete_library_policy", lib_id)
+    assert deleted["name"] == name
+    with pytest.raises(ApiError) as err:
+        cli.api(url, "show_library_policy", lib_id)
+    assert err.value.status == 404
+    with pytest.raises(ApiError) as err:
+        cli.api(url, "delete_library_policy", lib_id)
+    assert err.value.status == 404
+
+
+def test_library_policy_create_errors(cli, url):
+    with pytest.raises(ApiError) as err:
+        cli.api(url, "create_library_policy", {"name": unique("norules")})
+    assert err.value.status == 400
+    with pytest.raises(ApiError) as err:
+        cli.api(url, "create_policy", {}, library_policy_id=str(uuid.uuid4()))
+    assert err.value.status == 404
+
+
+def test_create_policy_from_library_with_no_body(cli, url):
+    """``create_policy(None, library_policy_id=...)`` sends no body: the server treats it as {}."""
+    name = unique("nobody")
+    lib = cli.api(url, "create_library_policy", {"name": name, "rules": [{"rule": "p(1)"}]})
+    try:
+        live = cli.api(url, "create_policy", None, library_policy_id=lib["id"])
+        assert live["name"] == name
+        cli.api(url, "delete_policy", name)
+    finally:
+        cli.api(url, "delete_library_policy", lib["id"])
+
+
+def test_datasource_show_and_refresh_without_body(cli, url):
+    name = unique("ds")
+    created = cli.api(url, "create_datasource", {"name": name, "driver": "push",
+                                                 "config": {"description": "api test"}})
+    try:
+        shown = cli.api(url, "show_datasource", name)
+        assert shown["id"] == created["id"] and shown["driver"] == "push"
+        assert cli.api(url, "show_datasource", created["id"])["name"] == name
+        assert cli.api(url, "request_refresh", created["id"]) is None
+    finally:
+        cli.api(url, "delete_datasource", name)
+    with pytest.raises(ApiError) as err:
+        cli.api(url, "show_datasource", name)
+    assert err.value.status == 404

@@ -1,0 +1,252 @@
+"""congress-server with auth_strategy=keystone against a real Keystone (openstack-lite on 127.0.0.1:5000).
+
+The server validates tokens with keystonemiddleware (service user: the openstack-lite admin). A member
+user in a fresh project is created per run and removed afterwards. Checked: admins write, members read but
+get a 403 JSON error on writes, missing/bogus/revoked tokens get 401, the version document needs no token,
+and the real CLI finds the server through the Keystone catalog with password auth (service type
+``policy``, registered in a region unique to the run, removed afterwards).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import requests
+
+from tests.functional.clientenv import ClientEnv, client_or_skip
+from tests.functional.openstacklite import openstack_env
+
+TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    password: str
+    project_name: str
+
+
+@dataclass(frozen=True)
+class Keystone:
+    env: dict[str, str]
+    conn: object  # openstack.connection.Connection, authenticated as the admin
+
+    @property
+    def auth_url(self) -> str:
+        return self.env["OS_AUTH_URL"]
+
+    @property
+    def root_url(self) -> str:
+        """The identity root (no /v3), as keystonemiddleware and WWW-Authenticate use it."""
+        return self.auth_url.rstrip("/").removesuffix("/v3")
+
+    @property
+    def admin(self) -> Account:
+        return Account(self.env["OS_USERNAME"], self.env["OS_PASSWORD"], self.env["OS_PROJECT_NAME"])
+
+    def token(self, account: Account) -> str:
+        from keystoneauth1 import session
+        from keystoneauth1.identity import v3
+
+        auth = v3.Password(
+            auth_url=self.auth_url,
+            username=account.username,
+            password=account.password,
+            project_name=account.project_name,
+            user_domain_name="Default",
+            project_domain_name="Default",
+        )
+        return session.Session(auth=auth).get_token()
+
+    def revoke(self, token: str) -> None:
+        self.conn.identity.delete(
+            "/auth/tokens", headers={"X-Subject-Token": token}, raise_exc=True
+        )
+
+
+@pytest.fixture(scope="module")
+def keystone() -> Keystone:
+    env = openstack_env(["keystone"])
+    import openstack
+
+    conn = openstack.connect(
+        auth_url=env["OS_AUTH_URL"],
+        username=env["OS_USERNAME"],
+        password=env["OS_PASSWORD"],
+        project_name=env["OS_PROJECT_NAME"],
+        user_domain_name=env.get("OS_USER_DOMAIN_NAME", "Default"),
+        project_domain_name=env.get("OS_PROJECT_DOMAIN_NAME", "Default"),
+        region_name=env.get("OS_REGION_NAME", "RegionOne"),
+    )
+    return Keystone(env, conn)
+
+
+@pytest.fixture(scope="module")
+def make_member(keystone: Keystone) -> Iterator:
+    """Creates users with the ``member`` role on a fresh project; deletes them all at the end."""
+    conn = keystone.conn
+    tag = uuid.uuid4().hex[:8]
+    project = conn.identity.create_project(name=f"congress-test-{tag}", domain_id="default")
+    role = conn.identity.find_role("member", ignore_missing=False)
+    users = []
+
+    def make(suffix: str = "member") -> tuple[Account, object]:
+        password = uuid.uuid4().hex
+        user = conn.identity.create_user(
+            name=f"congress-{suffix}-{tag}", password=password, domain_id="default",
+            default_project_id=project.id,
+        )
+        users.append(user)
+        conn.identity.assign_project_role_to_user(project, user, role)
+        return Account(user.name, password, project.name), user
+
+    yield make
+    for user in users:
+        conn.identity.delete_user(user, ignore_missing=True)
+    conn.identity.delete_project(project, ignore_missing=True)
+
+
+@pytest.fixture(scope="module")
+def member(make_member) -> Account:
+    return make_member()[0]
+
+
+@pytest.fixture(scope="module")
+def server(server_factory, keystone: Keystone):
+    admin = keystone.admin
+    return server_factory(
+        "auth_strategy = keystone\n"
+        "[keystone_authtoken]\n"
+        f"www_authenticate_uri = {keystone.root_url}\n"
+        f"auth_url = {keystone.root_url}\n"
+        "auth_type = password\n"
+        f"username = {admin.username}\n"
+        f"password = {admin.password}\n"
+        f"project_name = {admin.project_name}\n"
+        "user_domain_name = Default\n"
+        "project_domain_name = Default\n"
+        f"region_name = {keystone.env.get('OS_REGION_NAME', 'RegionOne')}\n"
+    )
+
+
+def call(server, method: str, path: str, token: str | None = None, body: object = None) -> requests.Response:
+    headers = {"X-Auth-Token": token} if token is not None else {}
+    return requests.request(method, server.url + path, headers=headers, json=body, timeout=TIMEOUT_S)
+
+
+def assert_json_error(resp: requests.Response, status: int) -> dict:
+    assert resp.status_code == status, (resp.status_code, resp.text)
+    assert resp.headers["Content-Type"].startswith("application/json")
+    error = resp.json()["error"]
+    assert error["error_code"] == status and error["message"]
+    return error
+
+
+def test_version_document_needs_no_token(server):
+    resp = call(server, "GET", "/")
+    assert resp.status_code == 200
+    assert resp.json()["versions"][0]["id"] == "v1"
+
+
+def test_admin_token_can_write(server, keystone):
+    token = keystone.token(keystone.admin)
+    name = f"ks_{uuid.uuid4().hex[:8]}"
+    created = call(server, "POST", "/v1/policies", token, {"name": name})
+    assert created.status_code == 201, created.text
+    listed = call(server, "GET", "/v1/policies", token)
+    assert name in {p["name"] for p in listed.json()["results"]}
+    assert call(server, "DELETE", f"/v1/policies/{name}", token).status_code == 200
+
+
+def test_member_token_reads_but_cannot_write(server, keystone, member):
+    token = keystone.token(member)
+    listed = call(server, "GET", "/v1/policies", token)
+    assert listed.status_code == 200, listed.text
+    assert {"classification", "action"} <= {p["name"] for p in listed.json()["results"]}
+    assert call(server, "GET", "/v1/system/drivers", token).status_code == 200
+
+    name = f"denied_{uuid.uuid4().hex[:8]}"
+    error = assert_json_error(call(server, "POST", "/v1/policies", token, {"name": name}), 403)
+    assert "policy:create" in error["message"]
+    # element routes are checked too: a member may not delete or add rules
+    assert_json_error(call(server, "DELETE", "/v1/policies/classification", token), 403)
+    assert_json_error(call(server, "POST", "/v1/policies/classification/rules", token, {"rule": "p(1)"}), 403)
+    admin_view = call(server, "GET", "/v1/policies", keystone.token(keystone.admin)).json()["results"]
+    assert name not in {p["name"] for p in admin_view}, "a denied create changes nothing"
+
+
+def test_missing_or_bogus_token_is_401(server, keystone):
+    for token in (None, "not-a-token", "gAAAAABmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZm"):
+        resp = call(server, "GET", "/v1/policies", token)
+        assert resp.status_code == 401, (token, resp.status_code, resp.text)
+        assert f'Keystone uri="{keystone.root_url}"' in resp.headers.get("WWW-Authenticate", "")
+
+
+def test_revoked_token_is_401(server, keystone, member):
+    token = keystone.token(member)
+    keystone.revoke(token)
+    assert call(server, "GET", "/v1/policies", token).status_code == 401
+
+
+def test_token_of_deleted_user_is_401(server, keystone, make_member):
+    account, user = make_member("deleted")
+    token = keystone.token(account)
+    keystone.conn.identity.delete_user(user)
+    assert call(server, "GET", "/v1/policies", token).status_code == 401
+
+
+# --- the real CLI through the Keystone catalog --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def catalog_region(keystone: Keystone, server) -> Iterator[str]:
+    """Registers service type ``policy`` with the server's endpoint in a new region; removed afterwards."""
+    conn = keystone.conn
+    region = conn.identity.create_region(id=f"congress-test-{uuid.uuid4().hex[:8]}")
+    service = conn.identity.create_service(type="policy", name=f"congress-{region.id}", enabled=True)
+    endpoint = conn.identity.create_endpoint(
+        service_id=service.id, interface="public", url=server.url, region_id=region.id, enabled=True
+    )
+    yield region.id
+    conn.identity.delete_endpoint(endpoint, ignore_missing=True)
+    conn.identity.delete_service(service, ignore_missing=True)
+    conn.identity.delete_region(region, ignore_missing=True)
+
+
+def run_cli_password(cli: ClientEnv, keystone: Keystone, region: str, account: Account, *args: str):
+    return cli.run(
+        "--os-auth-url", keystone.auth_url, "--os-identity-api-version", "3",
+        "--os-username", account.username, "--os-password", account.password,
+        "--os-project-name", account.project_name,
+        "--os-user-domain-name", "Default", "--os-project-domain-name", "Default",
+        "--os-region-name", region, "--os-interface", "public",
+        "congress", *args,
+    )
+
+
+def test_cli_with_password_auth_through_catalog(keystone, member, catalog_region):
+    cli = client_or_skip()
+    name = f"cli_{uuid.uuid4().hex[:8]}"
+
+    created = run_cli_password(cli, keystone, catalog_region, keystone.admin, "policy", "create", name)
+    assert created.returncode == 0, created.stderr
+    assert f"| name         | {name}" in created.stdout
+
+    listed = run_cli_password(cli, keystone, catalog_region, member, "policy", "list", "-f", "value",
+                              "-c", "name")
+    assert listed.returncode == 0, listed.stderr
+    assert name in listed.stdout.split() and "classification" in listed.stdout.split()
+
+    denied = run_cli_password(cli, keystone, catalog_region, member, "policy", "delete", name)
+    assert denied.returncode != 0
+    assert "(HTTP 403)" in denied.stderr
+
+    deleted = run_cli_password(cli, keystone, catalog_region, keystone.admin, "policy", "delete", name)
+    assert deleted.returncode == 0, deleted.stderr
+
+    wrong_password = Account(member.username, "wrong", member.project_name)
+    bad = run_cli_password(cli, keystone, catalog_region, wrong_password, "policy", "list")
+    assert bad.returncode != 0 and "(HTTP 401)" in bad.stderr
