@@ -1,0 +1,336 @@
+"""Every table of every policy, the rules between them, and incremental maintenance.
+
+Tables are keyed ``(namespace, table)``. A table's rows come from its *base*
+(facts and datasource rows) and from the rules whose head it is. The tables and
+rules form a graph cut into strongly connected components, processed in
+topological order after each change:
+
+* A non-recursive table keeps, per row, the number of its derivations (its
+  base row counts one). A change of a body table ``T`` (rows that appear,
+  ``D+``, or disappear, ``D-``) changes the head's counts by the derivations
+  that use the changed rows; only rows whose count moves from or to zero
+  change the head in turn (the counting algorithm). Deletions are joined
+  while ``T`` still holds the rows, insertions once it holds them; when ``T``
+  occurs several times in one body, the other occurrences on one side of the
+  driving one see ``T`` without the delta (``PlanSpec.filter``), so that every
+  derivation is counted exactly once.
+* A recursive component (only ``materialized``/``z3`` policies allow them)
+  keeps plain sets. Insertions into its inputs continue semi-naive evaluation
+  from the new derivations; a deletion or a change of a negated input
+  re-evaluates the component semi-naively from scratch and diffs it.
+
+Rule changes reuse the same machinery: a new rule's derivations (evaluated
+once) are added to its head's counts, a deleted rule's are subtracted, and
+components whose shape changed are re-evaluated.
+
+``on_change(key, inserted, deleted)`` is called once per changed table, in
+topological order.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable
+
+from congress.engine.compiled import NEGATIVE, CompiledRule, RelKey
+from congress.engine.graph import components
+from congress.engine.plan import SEED_DRIVER, PlanSpec, get_plan
+from congress.engine.relation import Relation
+from congress.engine.values import Row
+
+ChangeListener = Callable[[RelKey, list[Row], list[Row]], None]
+
+_FULL_COUNT = PlanSpec(emit="count")
+_FULL_SET = PlanSpec(emit="set")
+
+
+class Dataflow:
+    def __init__(self) -> None:
+        self.relations: dict[RelKey, Relation] = {}
+        self.base: dict[RelKey, set[Row]] = {}
+        self.rules_by_head: dict[RelKey, list[CompiledRule]] = {}
+        self.readers: dict[RelKey, list[tuple[CompiledRule, int]]] = {}
+        self.component: dict[RelKey, int] = {}
+        self.members: list[list[RelKey]] = []
+        self.recursive: list[bool] = []
+        self.on_change: ChangeListener | None = None
+
+    # -- tables ---------------------------------------------------------------
+    def relation(self, key: RelKey) -> Relation:
+        found = self.relations.get(key)
+        if found is None:
+            found = self.relations[key] = Relation(f"{key[0]}:{key[1]}")
+            self.component[key] = len(self.members)
+            self.members.append([key])
+            self.recursive.append(False)
+        return found
+
+    def base_rows(self, key: RelKey) -> set[Row]:
+        return self.base.get(key, set())
+
+    def is_recursive(self, key: RelKey) -> bool:
+        self.relation(key)
+        return self.recursive[self.component[key]]
+
+    # -- changes --------------------------------------------------------------
+    def change_base(self, changes: Iterable[tuple[RelKey, Iterable[Row], Iterable[Row]]]) -> None:
+        """Insert and delete base rows of tables (deletes first); rows already in that state are ignored."""
+        run = _Propagation(self)
+        for key, inserted, deleted in changes:
+            self.relation(key)
+            base = self.base.setdefault(key, set())
+            removed = [row for row in dict.fromkeys(deleted) if row in base]
+            added = [row for row in dict.fromkeys(inserted) if row not in base]
+            base.difference_update(removed)
+            base.update(added)
+            run.base_changed(key, added, removed)
+        run.finish()
+
+    def add_rule(self, rule: CompiledRule) -> None:
+        self.rules_by_head.setdefault(rule.head_key, []).append(rule)
+        for position, literal in enumerate(rule.body):
+            if literal.key is not None:
+                self.relation(literal.key)
+                self.readers.setdefault(literal.key, []).append((rule, position))
+        self.relation(rule.head_key)
+        run = _Propagation(self)
+        run.recompute.update(self._restructure())
+        head_component = self.component[rule.head_key]
+        if self.recursive[head_component]:
+            run.recompute.add(head_component)
+        else:
+            get_plan(rule, _FULL_COUNT, self.relation)(None, None, run.counts_of(rule.head_key), 1)
+        run.schedule(head_component)
+        run.finish()
+
+    def remove_rule(self, rule: CompiledRule) -> None:
+        run = _Propagation(self)
+        if not self.recursive[self.component[rule.head_key]]:
+            get_plan(rule, _FULL_COUNT, self.relation)(None, None, run.counts_of(rule.head_key), -1)
+        self.rules_by_head[rule.head_key].remove(rule)
+        for position, literal in enumerate(rule.body):
+            if literal.key is not None:
+                self.readers[literal.key].remove((rule, position))
+        run.recompute.update(self._restructure())
+        head_component = self.component[rule.head_key]
+        if self.recursive[head_component]:
+            run.recompute.add(head_component)
+        run.schedule(head_component)
+        run.finish()
+
+    # -- structure ------------------------------------------------------------
+    def edges(self) -> dict[RelKey, set[RelKey]]:
+        edges: dict[RelKey, set[RelKey]] = {}
+        for head, rules in self.rules_by_head.items():
+            for rule in rules:
+                for literal in rule.body:
+                    if literal.key is not None:
+                        edges.setdefault(literal.key, set()).add(head)
+        return edges
+
+    def _restructure(self) -> set[int]:
+        """Recompute components; return the (new) ids of components whose shape changed."""
+        edges = self.edges()
+        old = {key: (frozenset(self.members[c]), self.recursive[c]) for key, c in self.component.items()}
+        ordered = components(list(self.relations), edges)
+        self.members = ordered
+        self.component = {key: i for i, members in enumerate(ordered) for key in members}
+        self.recursive = [
+            len(members) > 1 or members[0] in edges.get(members[0], ()) for members in ordered
+        ]
+        changed = set()
+        for key, c in self.component.items():
+            if old.get(key) != (frozenset(self.members[c]), self.recursive[c]):
+                changed.add(c)
+        return changed
+
+
+class _Propagation:
+    """One round of change propagation through the components, in topological order."""
+
+    def __init__(self, flow: Dataflow) -> None:
+        self.flow = flow
+        self.counts: dict[RelKey, dict[Row, int]] = {}
+        self.seeds: dict[RelKey, set[Row]] = {}
+        self.recompute: set[int] = set()
+        self.queue: list[int] = []
+        self.queued: set[int] = set()
+
+    def schedule(self, component: int) -> None:
+        if component not in self.queued:
+            self.queued.add(component)
+            heapq.heappush(self.queue, component)
+
+    def counts_of(self, key: RelKey) -> dict[Row, int]:
+        found = self.counts.get(key)
+        if found is None:
+            found = self.counts[key] = {}
+        return found
+
+    def base_changed(self, key: RelKey, added: list[Row], removed: list[Row]) -> None:
+        flow = self.flow
+        component = flow.component[key]
+        if flow.recursive[component]:
+            if removed:
+                self.recompute.add(component)
+            self.seeds.setdefault(key, set()).update(added)
+        else:
+            counts = self.counts_of(key)
+            for row in removed:
+                counts[row] = counts.get(row, 0) - 1
+            for row in added:
+                counts[row] = counts.get(row, 0) + 1
+        if added or removed:
+            self.schedule(component)
+
+    def finish(self) -> None:
+        flow = self.flow
+        while self.queue:
+            component = heapq.heappop(self.queue)
+            members = flow.members[component]
+            if flow.recursive[component]:
+                self.process_recursive(component, members)
+            elif component in self.recompute:
+                self.recompute_counts(members[0])
+            else:
+                changes = self.counts.pop(members[0], None)
+                if changes:
+                    self.apply_counts(members[0], changes)
+
+    # -- non-recursive tables ---------------------------------------------------
+    def apply_counts(self, key: RelKey, changes: dict[Row, int]) -> None:
+        rows = self.flow.relations[key].rows
+        deleted: list[Row] = []
+        inserted: list[tuple[Row, int]] = []
+        for row, change in changes.items():
+            if not change:
+                continue
+            old = rows.get(row, 0)
+            new = old + change
+            if old == 0:
+                inserted.append((row, new))
+            elif new == 0:
+                deleted.append(row)
+            else:
+                rows[row] = new
+        self.apply(key, deleted, inserted)
+
+    def recompute_counts(self, key: RelKey) -> None:
+        flow = self.flow
+        self.counts.pop(key, None)
+        target = dict.fromkeys(flow.base_rows(key), 1)
+        for rule in flow.rules_by_head.get(key, ()):
+            get_plan(rule, _FULL_COUNT, flow.relation)(None, None, target, 1)
+        rows = flow.relations[key].rows
+        deleted = [row for row in rows if target.get(row, 0) <= 0]
+        inserted = []
+        for row, count in target.items():
+            if count <= 0:
+                continue
+            if row in rows:
+                rows[row] = count
+            else:
+                inserted.append((row, count))
+        self.apply(key, deleted, inserted)
+
+    # -- recursive components ---------------------------------------------------
+    def process_recursive(self, component: int, members: list[RelKey]) -> None:
+        flow = self.flow
+        relations = [flow.relations[key] for key in members]
+        if component in self.recompute:
+            for key in members:
+                self.seeds.pop(key, None)
+            old = [dict(rel.rows) for rel in relations]
+            for rel in relations:
+                rel.clear()
+            start = {key: set(flow.base_rows(key)) for key in members}
+            for key in members:
+                for rule in flow.rules_by_head.get(key, ()):
+                    get_plan(rule, _FULL_SET, flow.relation)(None, None, start[key], 0)
+            self.semi_naive(members, start)
+            new = [set(rel.rows) for rel in relations]
+            for rel, rows in zip(relations, old, strict=True):
+                rel.clear()
+                rel.add_counted(rows.items())
+            for key, before, after in zip(members, old, new, strict=True):
+                deleted = [r for r in before if r not in after]
+                self.apply(key, deleted, [(r, 1) for r in after if r not in before])
+        else:
+            start = {key: self.seeds.pop(key, set()) for key in members}
+            added = self.semi_naive(members, start)
+            for rel, rows in zip(relations, added, strict=True):
+                rel.remove(rows)
+            for key, rows in zip(members, added, strict=True):
+                self.apply(key, [], [(r, 1) for r in rows])
+
+    def semi_naive(self, members: list[RelKey], start: dict[RelKey, set[Row]]) -> list[set[Row]]:
+        """Add ``start`` and everything it derives inside the component; return what was added."""
+        flow = self.flow
+        inside = set(members)
+        added = {key: set() for key in members}
+        delta = start
+        while True:
+            delta = {k: {r for r in rows if r not in flow.relations[k].rows} for k, rows in delta.items()}
+            delta = {k: rows for k, rows in delta.items() if rows}
+            if not delta:
+                break
+            for key, rows in delta.items():
+                flow.relations[key].add(rows)
+                added[key] |= rows
+            derived: dict[RelKey, set[Row]] = {}
+            for key, rows in delta.items():
+                for rule, position in flow.readers.get(key, ()):
+                    if rule.head_key in inside:
+                        spec = PlanSpec(SEED_DRIVER, position, None, "set")
+                        out = derived.setdefault(rule.head_key, set())
+                        get_plan(rule, spec, flow.relation)(rows, None, out, 0)
+            delta = derived
+        return [added[key] for key in members]
+
+    # -- applying a table's change and feeding its readers ------------------------
+    def apply(self, key: RelKey, deleted: list[Row], inserted: list[tuple[Row, int]]) -> None:
+        if not deleted and not inserted:
+            return
+        flow = self.flow
+        relation = flow.relations[key]
+        component = flow.component[key]
+        readers = [(r, p) for r, p in flow.readers.get(key, ()) if flow.component[r.head_key] != component]
+        if deleted:
+            removed = set(deleted)
+            for rule, position in readers:
+                self.feed(rule, position, deleted, removed, deleting=True)
+            relation.remove(deleted)
+        rows: list[Row] = []
+        if inserted:
+            relation.add_counted(inserted)
+            rows = [row for row, _ in inserted]
+            added = set(rows)
+            for rule, position in readers:
+                self.feed(rule, position, rows, added, deleting=False)
+        if flow.on_change is not None:
+            flow.on_change(key, rows, deleted)
+
+    def feed(
+        self, rule: CompiledRule, position: int, rows: list[Row], rowset: set[Row], deleting: bool
+    ) -> None:
+        flow = self.flow
+        head = rule.head_key
+        component = flow.component[head]
+        negative = rule.body[position].kind == NEGATIVE
+        self.schedule(component)
+        if flow.recursive[component]:
+            if deleting or negative:
+                self.recompute.add(component)
+            elif component not in self.recompute:
+                spec = PlanSpec(SEED_DRIVER, position, None, "set")
+                get_plan(rule, spec, flow.relation)(rows, None, self.seeds.setdefault(head, set()), 0)
+            return
+        if component in self.recompute:
+            return
+        sign = -1 if deleting else 1
+        if negative:
+            sign = -sign
+        key = rule.body[position].key
+        shared = sum(1 for lit in rule.body if lit.key == key) > 1
+        spec = PlanSpec(SEED_DRIVER, position, ("before" if deleting else "after") if shared else None)
+        get_plan(rule, spec, flow.relation)(rows, rowset, self.counts_of(head), sign)

@@ -1,0 +1,391 @@
+"""``PolicyEngine``: policies, rules and datasource data over one incremental dataflow.
+
+Every policy's tables live in one ``Dataflow`` keyed ``(policy, table)``, so a
+rule may read another policy's or a datasource's tables and a change anywhere
+reaches everything that depends on it. This module does the bookkeeping
+around it: static checks, duplicate/arity/recursion rules, rule ids, and the
+streams of table deltas and execution requests emitted after each update.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+
+from congress.datalog import checks
+from congress.datalog.ast import Atom, Rule
+from congress.datalog.builtins import Builtin
+from congress.datalog.parser import parse_rule
+from congress.engine import explain as explaining
+from congress.engine import query as querying
+from congress.engine import simulate as simulating
+from congress.engine.compiled import NEGATIVE, CompiledRule, RelKey, compile_rule, table_name
+from congress.engine.dataflow import Dataflow
+from congress.engine.graph import components
+from congress.engine.interface import (
+    DeltaListener,
+    ExecutionListener,
+    ExecutionRequest,
+    Proof,
+    Row,
+    SimulationResult,
+    StoredRule,
+    TableDelta,
+)
+from congress.engine.policy import SYSTEM_POLICIES, Policy, check_name, normalize_kind
+from congress.engine.values import ingest_row, norm, plain_row
+from congress.exceptions import (
+    PolicyAlreadyExists,
+    PolicyNameInvalid,
+    PolicyNotExists,
+    PolicySyntaxError,
+    RuleAlreadyExists,
+    RuleNotExists,
+    RuleNotPermitted,
+    TableNotFound,
+    UpdateNotPermitted,
+)
+
+EXECUTE_PREFIX = "execute["
+
+
+class PolicyEngine:
+    """The in-memory policy engine (see ``interface.PolicyEngineProtocol``)."""
+
+    def __init__(self) -> None:
+        self.flow = Dataflow()
+        self.flow.on_change = self._record_change
+        self.policies: dict[str, Policy] = {}
+        self._arity_uses: dict[tuple[str, str], Counter[int]] = {}
+        self._delta_listeners: list[DeltaListener] = []
+        self._execution_listeners: list[ExecutionListener] = []
+        self._changes: list[tuple[RelKey, list[Row], list[Row]]] = []
+        self._quiet = 0
+        self.query_plans: dict = {}
+        for name, kind in SYSTEM_POLICIES.items():
+            self.create_policy(name, kind)
+
+    # -- policies -------------------------------------------------------------
+    def create_policy(self, name: str, kind: str = "nonrecursive") -> None:
+        check_name(name)
+        kind = normalize_kind(kind)
+        if kind == "datasource":
+            raise PolicyNameInvalid("Use create_datasource for a datasource policy")
+        if name in self.policies:
+            raise PolicyAlreadyExists(f"Policy {name} already exists")
+        self.policies[name] = Policy(name, kind)
+        querying.forget_plans(self)
+
+    def create_datasource(self, name: str, schema: Mapping[str, Sequence[str]]) -> None:
+        check_name(name)
+        if name in self.policies:
+            raise PolicyAlreadyExists(f"Policy {name} already exists")
+        self.policies[name] = Policy.datasource(name, schema)
+        querying.forget_plans(self)
+
+    def delete_policy(self, name: str) -> None:
+        policy = self.policy(name)
+        if name in SYSTEM_POLICIES:
+            raise PolicyNameInvalid(f"Cannot delete system policy {name}")
+        with self._update():
+            for rule_id in list(policy.rules):
+                self._remove_rule(policy, rule_id)
+            if policy.schema is not None:
+                self.flow.change_base(
+                    ((name, table), (), list(self.flow.base_rows((name, table)))) for table in policy.schema
+                )
+        del self.policies[name]
+        querying.forget_plans(self)
+
+    def policy_kind(self, name: str) -> str:
+        return self.policy(name).kind
+
+    def policy_names(self) -> list[str]:
+        return list(self.policies)
+
+    def policy(self, name: str) -> Policy:
+        found = self.policies.get(name)
+        if found is None:
+            raise PolicyNotExists(f"Policy {name} does not exist")
+        return found
+
+    # -- rules ----------------------------------------------------------------
+    def insert_rule(self, policy: str, rule: str | Rule, rule_id: str | None = None) -> StoredRule:
+        target = self.policy(policy)
+        if target.is_datasource:
+            raise RuleNotPermitted(f"Rules cannot be inserted into datasource policy {policy}")
+        text = rule if isinstance(rule, str) else str(rule)
+        parsed = parse_rule(rule) if isinstance(rule, str) else rule
+        checked = self.check(target, parsed)
+        if checked.key() in target.keys:
+            raise RuleAlreadyExists("Rule already exists")
+        compiled = None if checked.is_fact else self._compile(target, checked)
+        if compiled is not None:
+            self._check_recursion(target, compiled)
+        stored = StoredRule(rule_id or str(uuid.uuid4()), checked, text)
+        if stored.id in target.rules:
+            raise RuleAlreadyExists(f"Rule id {stored.id} already exists")
+        with self._update():
+            self._add(target, stored, compiled)
+        return stored
+
+    def delete_rule(self, policy: str, rule_id: str) -> StoredRule:
+        target = self.policy(policy)
+        if rule_id not in target.rules:
+            raise RuleNotExists("rule_not_exists")
+        with self._update():
+            return self._remove_rule(target, rule_id)
+
+    def rules(self, policy: str) -> list[StoredRule]:
+        return list(self.policy(policy).rules.values())
+
+    def check(self, policy: Policy, rule: Rule) -> Rule:
+        """The rule as checked and rewritten for ``policy`` (raises PolicySyntaxError)."""
+        checked = checks.check_rule(
+            rule,
+            policy_kind=policy.kind,
+            schemas=self._schema_of,
+            known_arity=lambda theory, table: self._known_arity(policy.name, theory, table),
+        )
+        if policy.kind != "action":
+            for atom in (checked.head, *checked.body):
+                if atom.update is not None and atom is not checked.head:
+                    raise PolicySyntaxError(f"Update literal {atom} is only allowed in action policies")
+        return checked
+
+    def _schema_of(self, theory: str | None, table: str) -> Sequence[str] | None:
+        source = self.policies.get(theory) if theory else None
+        if source is None or source.schema is None:
+            return None
+        return source.schema.get(table)
+
+    def _known_arity(self, policy: str, theory: str | None, table: str) -> int | None:
+        columns = self._schema_of(theory, table)
+        if columns is not None:
+            return len(columns)
+        uses = self._arity_uses.get((theory or policy, table))
+        if uses:
+            return next(iter(uses))
+        return None
+
+    def _arity_keys(self, policy: str, rule: Rule) -> Iterator[tuple[tuple[str, str], int]]:
+        literals = rule.body if rule.head.modal else (rule.head, *rule.body)
+        for atom in literals:
+            if checks.builtin_of(atom, self.policies[policy].kind == "z3") is None:
+                yield (atom.theory or policy, atom.table), atom.arity
+
+    def _resolver(self, policy: Policy):
+        z3 = policy.kind == "z3"
+
+        def resolve(atom: Atom) -> tuple[RelKey | None, Builtin | None]:
+            builtin = checks.builtin_of(atom, z3)
+            if builtin is not None:
+                return None, builtin
+            return (atom.theory or policy.name, atom.table + (atom.update or "")), None
+
+        return resolve
+
+    def _compile(self, policy: Policy, rule: Rule) -> CompiledRule:
+        return compile_rule(rule, policy.name, self._resolver(policy))
+
+    def _check_recursion(self, policy: Policy, rule: CompiledRule) -> None:
+        """Reject a rule that would make a cycle its policy may not have (state is untouched)."""
+        edges = {key: set(heads) for key, heads in self.flow.edges().items()}
+        negative: set[tuple[RelKey, RelKey]] = set()
+        for rules in self.flow.rules_by_head.values():
+            for other in rules:
+                negative.update((lit.key, other.head_key) for lit in other.body if lit.kind == NEGATIVE)
+        for lit in rule.body:
+            if lit.key is not None:
+                edges.setdefault(lit.key, set()).add(rule.head_key)
+                if lit.kind == NEGATIVE:
+                    negative.add((lit.key, rule.head_key))
+        nodes = set(edges) | {rule.head_key}
+        for component in components(sorted(nodes), edges):
+            if rule.head_key not in component:
+                continue
+            members = set(component)
+            if len(members) == 1 and rule.head_key not in edges.get(rule.head_key, ()):
+                return
+            if any(a in members and b in members for a, b in negative):
+                raise PolicySyntaxError("Rules are recursive: negation inside a cycle is not stratified")
+            if not policy.allows_recursion:
+                raise PolicySyntaxError(f"Rules are recursive (policy {policy.name} is {policy.kind})")
+            if {key[0] for key in members} != {policy.name}:
+                raise PolicySyntaxError("Rules are recursive across policies")
+            return
+
+    def _add(self, policy: Policy, stored: StoredRule, compiled: CompiledRule | None) -> None:
+        rule = stored.rule
+        policy.rules[stored.id] = stored
+        policy.keys[rule.key()] = stored.id
+        for key, arity in self._arity_keys(policy.name, rule):
+            self._arity_uses.setdefault(key, Counter())[arity] += 1
+        if compiled is not None:
+            policy.compiled[stored.id] = compiled
+            self.flow.add_rule(compiled)
+        elif rule.head.table not in ("true", "false"):
+            row = tuple(norm(t.value) for t in rule.head.args)
+            self.flow.change_base([((policy.name, table_name(rule.head, policy.name)), [row], [])])
+
+    def _remove_rule(self, policy: Policy, rule_id: str) -> StoredRule:
+        stored = policy.rules.pop(rule_id)
+        rule = stored.rule
+        del policy.keys[rule.key()]
+        for key, arity in self._arity_keys(policy.name, rule):
+            uses = self._arity_uses[key]
+            uses[arity] -= 1
+            if uses[arity] <= 0:
+                del uses[arity]
+        compiled = policy.compiled.pop(rule_id, None)
+        if compiled is not None:
+            self.flow.remove_rule(compiled)
+        elif rule.head.table not in ("true", "false"):
+            row = tuple(norm(t.value) for t in rule.head.args)
+            self.flow.change_base([((policy.name, table_name(rule.head, policy.name)), [], [row])])
+        return stored
+
+    # -- datasource data --------------------------------------------------------
+    def replace_table(self, datasource: str, table: str, rows: Iterable[Sequence]) -> None:
+        key, width = self._datasource_table(datasource, table)
+        new = self._ingest(rows, width, datasource, table)
+        old = self.flow.base_rows(key)
+        new_set = set(new)
+        with self._update():
+            added = [r for r in new_set if r not in old]
+            self.flow.change_base([(key, added, [r for r in old if r not in new_set])])
+
+    def update_table(
+        self, datasource: str, table: str, insert: Iterable[Sequence] = (), delete: Iterable[Sequence] = ()
+    ) -> None:
+        key, width = self._datasource_table(datasource, table)
+        inserted = self._ingest(insert, width, datasource, table)
+        deleted = self._ingest(delete, width, datasource, table)
+        with self._update():
+            self.flow.change_base([(key, inserted, deleted)])
+
+    def _datasource_table(self, datasource: str, table: str) -> tuple[RelKey, int]:
+        source = self.policy(datasource)
+        if source.schema is None:
+            raise UpdateNotPermitted(f"Policy {datasource} is not a datasource")
+        columns = source.schema.get(table)
+        if columns is None:
+            raise UpdateNotPermitted(f"Datasource {datasource} has no table {table}")
+        return (datasource, table), len(columns)
+
+    @staticmethod
+    def _ingest(rows: Iterable[Sequence], width: int, datasource: str, table: str) -> list[Row]:
+        converted = [ingest_row(row) for row in rows]
+        for row in converted:
+            if len(row) != width:
+                raise UpdateNotPermitted(
+                    f"Update not permitted: row {list(row)} of {datasource}:{table} has {len(row)} "
+                    f"columns but exactly {width} are permitted"
+                )
+        return converted
+
+    # -- reading ----------------------------------------------------------------
+    def select(self, policy: str, query: str | Atom | Sequence[Atom] | Rule) -> list[Atom | Rule]:
+        return querying.select(self, self.policy(policy), query)
+
+    def rows(self, policy: str, table: str) -> list[Row]:
+        key = self.table_key(self.policy(policy), table)
+        relation = self.flow.relations.get(key)
+        return [plain_row(row) for row in relation.rows] if relation is not None else []
+
+    def tables(self, policy: str) -> list[str]:
+        found = self.policy(policy)
+        if found.schema is not None:
+            return sorted(found.schema)
+        names: set[str] = set()
+        for stored in found.rules.values():
+            rule = stored.rule
+            if not rule.head.modal:
+                names.add(table_name(rule.head, found.name))
+            for atom in rule.body:
+                if checks.builtin_of(atom, found.kind == "z3") is None and not checks.is_true_literal(atom):
+                    names.add(table_name(atom, found.name))
+        return sorted(names)
+
+    def table_key(self, policy: Policy, table: str) -> RelKey:
+        """The key of a table as ``rows`` names it (``p``, ``beta:q``); TableNotFound if unknown."""
+        if table not in self.tables(policy.name):
+            raise TableNotFound(f"table '{table}' doesn't exist")
+        theory, _, name = table.rpartition(":")
+        return (theory or policy.name, name)
+
+    def simulate(
+        self,
+        policy: str,
+        query: str | Atom,
+        sequence: str | Sequence[Rule],
+        action_policy: str,
+        delta: bool = False,
+        trace: bool = False,
+    ) -> SimulationResult:
+        return simulating.simulate(self, policy, query, sequence, action_policy, delta, trace)
+
+    def explain(self, policy: str, atom: str | Atom) -> list[Proof]:
+        return explaining.explain(self, self.policy(policy), atom)
+
+    # -- streams ------------------------------------------------------------------
+    def add_delta_listener(self, listener: DeltaListener) -> None:
+        self._delta_listeners.append(listener)
+
+    def add_execution_listener(self, listener: ExecutionListener) -> None:
+        self._execution_listeners.append(listener)
+
+    @contextmanager
+    def quiet(self) -> Iterator[list[tuple[RelKey, list[Row], list[Row]]]]:
+        """Changes made inside are recorded (and yielded) but not emitted to listeners."""
+        self._quiet += 1
+        saved, self._changes = self._changes, []
+        try:
+            yield self._changes
+        finally:
+            self._changes = saved
+            self._quiet -= 1
+
+    @contextmanager
+    def _update(self) -> Iterator[None]:
+        if self._quiet:
+            yield
+            return
+        self._changes = []
+        try:
+            yield
+        finally:
+            changes, self._changes = self._changes, []
+            self._emit(changes)
+
+    def _record_change(self, key: RelKey, inserted: list[Row], deleted: list[Row]) -> None:
+        self._changes.append((key, inserted, deleted))
+
+    def _emit(self, changes: list[tuple[RelKey, list[Row], list[Row]]]) -> None:
+        deltas = []
+        requests = []
+        for (namespace, table), inserted, deleted in changes:
+            policy = self.policies.get(namespace)
+            if policy is None or policy.is_datasource:
+                continue
+            if table.startswith(EXECUTE_PREFIX):
+                requests.extend(_execution_requests(namespace, table, inserted))
+                continue
+            deltas.append(
+                TableDelta(namespace, table, tuple(map(plain_row, inserted)), tuple(map(plain_row, deleted)))
+            )
+        if deltas:
+            for listener in self._delta_listeners:
+                listener(deltas)
+        for request in requests:
+            for listener in self._execution_listeners:
+                listener(request)
+
+
+def _execution_requests(policy: str, table: str, rows: list[Row]) -> Iterator[ExecutionRequest]:
+    target = table[len(EXECUTE_PREFIX):-1]
+    service, _, action = target.rpartition(":")
+    for row in rows:
+        yield ExecutionRequest(policy, service or policy, action, plain_row(row))

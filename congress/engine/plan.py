@@ -1,0 +1,288 @@
+"""Join plans: a rule body ordered for evaluation and compiled to Python code.
+
+A plan starts from a *seed* -- nothing, the rows of a delta of one body literal
+(the driver), or head rows -- and visits the other literals in an order chosen
+from what is bound: builtins and negations as soon as their inputs are bound,
+then the positive literal with the most bound columns (a membership test when
+all are bound, an index lookup when some are, a scan otherwise). The order is
+turned into nested ``for`` loops over tuples, compiled once with ``exec``: no
+per-row objects besides the tuples themselves.
+
+Every plan is called as ``run(delta, dset, out, sign)``:
+
+* ``delta``: the seed rows (ignored when there is no seed);
+* ``dset``: the rows of the delta as a set, for *self-join filters*: when the
+  driver's relation occurs again in the body, the other occurrences on the
+  ``filter`` side see the relation without the delta (see ``dataflow``);
+* ``out`` and ``sign``: where results go, per ``emit``:
+  ``count`` adds ``sign`` to ``out[head_row]``; ``set`` adds head rows to the set
+  ``out``; ``bindings`` appends the tuple of all body variables (in
+  ``CompiledRule.variables()`` order) to the list ``out``; ``exists`` returns
+  True at the first derivation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from congress.datalog.ast import Constant, Variable
+from congress.engine.compiled import BUILTIN, NEGATIVE, POSITIVE, CompiledRule, Literal, RelKey
+from congress.engine.relation import Relation
+from congress.engine.values import IFloat, norm, plain
+from congress.exceptions import PolicySyntaxError
+
+Plan = Callable[..., object]
+RelationOf = Callable[[RelKey], Relation]
+
+SEED_NONE, SEED_DRIVER, SEED_HEAD = "none", "driver", "head"
+EMITS = ("count", "set", "bindings", "exists")
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSpec:
+    seed: str = SEED_NONE
+    driver: int | None = None
+    filter: str | None = None  # "before" | "after": which other occurrences of the driver see no delta
+    emit: str = "count"
+
+
+def get_plan(rule: CompiledRule, spec: PlanSpec, relation_of: RelationOf) -> Plan:
+    """The compiled plan for ``spec``, cached on the rule."""
+    plan = rule.plans.get(spec)
+    if plan is None:
+        plan = _Generator(rule, spec, relation_of).build()
+        rule.plans[spec] = plan
+    return plan
+
+
+def order_body(rule: CompiledRule, bound: set[str], skip: int | None = None) -> list[int]:
+    """Greedy evaluation order of the body literals (indexes), given bound variables."""
+    bound = set(bound)
+    remaining = [i for i in range(len(rule.body)) if i != skip]
+    order: list[int] = []
+    while remaining:
+        choice = _next_literal(rule.body, remaining, bound)
+        if choice is None:
+            unsafe = ", ".join(str(rule.body[i].atom) for i in remaining)
+            raise PolicySyntaxError(f"Could not order rule {rule.rule}: unsafe literals {unsafe}")
+        remaining.remove(choice)
+        order.append(choice)
+        lit = rule.body[choice]
+        if lit.kind != NEGATIVE:
+            bound.update(lit.variables())
+    return order
+
+
+def _next_literal(body: tuple[Literal, ...], remaining: list[int], bound: set[str]) -> int | None:
+    best, best_score = None, None
+    for i in remaining:
+        lit = body[i]
+        if lit.kind == BUILTIN:
+            inputs = lit.args[: lit.builtin.num_inputs]
+            inputs_bound = all(not isinstance(t, Variable) or t.name in bound for t in inputs)
+            if inputs_bound and (not lit.negated or all(v in bound for v in lit.variables())):
+                return i
+            continue
+        if lit.kind == NEGATIVE:
+            if all(v in bound for v in lit.variables()):
+                return i
+            continue
+        n_bound = sum(1 for t in lit.args if not isinstance(t, Variable) or t.name in bound)
+        score = (n_bound == len(lit.args) and n_bound > 0, n_bound)
+        if best_score is None or score > best_score:
+            best, best_score = i, score
+    return best
+
+
+class _Generator:
+    def __init__(self, rule: CompiledRule, spec: PlanSpec, relation_of: RelationOf) -> None:
+        self.rule = rule
+        self.spec = spec
+        self.relation_of = relation_of
+        self.objects: list[object] = []
+        self.lines: list[str] = []
+        self.names: dict[str, str] = {}  # rule variable -> python local
+        self.depth = 1
+        self.rows = 0
+
+    # -- helpers ------------------------------------------------------------
+    def obj(self, value: object) -> str:
+        self.objects.append(value)
+        return f"k{len(self.objects) - 1}"
+
+    def emit(self, line: str) -> None:
+        self.lines.append("    " * self.depth + line)
+
+    def row_var(self) -> str:
+        self.rows += 1
+        return f"r{self.rows}"
+
+    def expr(self, term) -> str:
+        if isinstance(term, Constant):
+            value = term.value
+            if type(value) is int and abs(value) < 1 << 60 or type(value) is str and value.isidentifier():
+                return repr(value)
+            return self.obj(value)
+        return self.names[term.name]
+
+    def input_expr(self, term) -> str:
+        """A builtin input: builtins see plain values (``equal(1, 1.0)`` holds)."""
+        if isinstance(term, Constant):
+            return self.expr(Constant(plain(term.value)))
+        return f"_p({self.names[term.name]})"
+
+    def is_bound(self, term) -> bool:
+        return not isinstance(term, Variable) or term.name in self.names
+
+    def tuple_expr(self, exprs: list[str]) -> str:
+        if len(exprs) == 1:
+            return f"({exprs[0]},)"
+        return f"({', '.join(exprs)})"
+
+    def bind_row(self, row: str, args, skip_columns: frozenset[int] = frozenset()) -> None:
+        """Bind/check the columns of ``row`` against ``args`` (columns in skip_columns already matched)."""
+        for col, term in enumerate(args):
+            if col in skip_columns:
+                continue
+            if isinstance(term, Variable) and term.name not in self.names:
+                local = f"v{len(self.names)}"
+                self.names[term.name] = local
+                self.emit(f"{local} = {row}[{col}]")
+            else:
+                self.emit(f"if {row}[{col}] != {self.expr(term)}: continue")
+
+    # -- literals -------------------------------------------------------------
+    def filtered(self, position: int) -> bool:
+        spec = self.spec
+        if spec.filter is None or spec.driver is None or position == spec.driver:
+            return False
+        if self.rule.body[position].key != self.rule.body[spec.driver].key:
+            return False
+        return position < spec.driver if spec.filter == "before" else position > spec.driver
+
+    def positive(self, position: int, lit: Literal) -> None:
+        relation = self.relation_of(lit.key)
+        bound_cols = tuple(c for c, t in enumerate(lit.args) if self.is_bound(t))
+        if bound_cols and len(bound_cols) == len(lit.args):
+            rows = self.obj(relation.rows)
+            row = self.row_var()
+            self.emit(f"{row} = {self.tuple_expr([self.expr(t) for t in lit.args])}")
+            self.emit(f"if {row} not in {rows}: continue")
+        elif bound_cols:
+            index = self.obj(relation.index(bound_cols))
+            exprs = [self.expr(lit.args[c]) for c in bound_cols]
+            key = exprs[0] if len(exprs) == 1 else self.tuple_expr(exprs)
+            row = self.row_var()
+            self.emit(f"for {row} in {index}.get({key}, ()):")
+            self.depth += 1
+            self.bind_row(row, lit.args, frozenset(bound_cols))
+        else:
+            row = self.row_var()
+            self.emit(f"for {row} in {self.obj(relation.rows)}:")
+            self.depth += 1
+            self.bind_row(row, lit.args)
+        if self.filtered(position):
+            self.emit(f"if {row} in dset: continue")
+
+    def negative(self, position: int, lit: Literal) -> None:
+        relation = self.relation_of(lit.key)
+        rows = self.obj(relation.rows)
+        if not all(self.is_bound(t) for t in lit.args):
+            raise PolicySyntaxError(f"Negated literal {lit.atom} has unbound variables")
+        row = self.row_var()
+        self.emit(f"{row} = {self.tuple_expr([self.expr(t) for t in lit.args])}")
+        if self.filtered(position):
+            self.emit(f"if {row} in {rows} and {row} not in dset: continue")
+        else:
+            self.emit(f"if {row} in {rows}: continue")
+
+    def builtin(self, lit: Literal) -> None:
+        builtin = lit.builtin
+        evaluate = self.obj(builtin.evaluate)
+        inputs = [self.input_expr(t) for t in lit.args[: builtin.num_inputs]]
+        outputs = lit.args[builtin.num_inputs:]
+        call = f"{evaluate}({self.tuple_expr(inputs) if inputs else '()'})"
+        if lit.negated:
+            checks = [f"_n(_o[{j}]) == {self.expr(t)}" for j, t in enumerate(outputs) if self.is_bound(t)]
+            condition = " and ".join(["_o is not None", *checks])
+            self.emit(f"_o = {call}")
+            self.emit(f"if {condition}: continue")
+            return
+        self.emit(f"_o = {call}")
+        self.emit("if _o is None: continue")
+        for j, term in enumerate(outputs):
+            if isinstance(term, Variable) and term.name not in self.names:
+                local = f"v{len(self.names)}"
+                self.names[term.name] = local
+                self.emit(f"{local} = _n(_o[{j}])")
+            else:
+                self.emit(f"if _n(_o[{j}]) != {self.expr(term)}: continue")
+
+    # -- the whole plan -------------------------------------------------------
+    def build(self) -> Plan:
+        rule, spec = self.rule, self.spec
+        if spec.seed == SEED_DRIVER:
+            self.emit("for r0 in delta:")
+            self.depth += 1
+            self.bind_row("r0", rule.body[spec.driver].args)
+            skip = spec.driver
+        elif spec.seed == SEED_HEAD:
+            self.emit("for r0 in delta:")
+            self.depth += 1
+            self.bind_row("r0", rule.head_args)
+            skip = None
+        else:
+            self.emit("for r0 in _one:")
+            self.depth += 1
+            skip = None
+        for position in order_body(rule, set(self.names), skip):
+            lit = rule.body[position]
+            if lit.kind == POSITIVE:
+                self.positive(position, lit)
+            elif lit.kind == NEGATIVE:
+                self.negative(position, lit)
+            else:
+                self.builtin(lit)
+        self.finish()
+        return self.compile()
+
+    def finish(self) -> None:
+        emit = self.spec.emit
+        if emit in ("count", "set"):
+            head_args = self.rule.head_args
+            head = self.tuple_expr([self.expr(t) for t in head_args]) if head_args else "()"
+            if emit == "count":
+                self.emit(f"h = {head}")
+                self.emit("out[h] = _get(h, 0) + sign")
+            else:
+                self.emit(f"_add({head})")
+        elif emit == "bindings":
+            names = [self.names[v] for v in self.rule.variables()]
+            self.emit(f"_append({self.tuple_expr(names) if names else '()'})")
+        else:
+            self.emit("return True")
+
+    def compile(self) -> Plan:
+        params = ", ".join(f"k{i}" for i in range(len(self.objects)))
+        prologue = {
+            "count": "    _get = out.get",
+            "set": "    _add = out.add",
+            "bindings": "    _append = out.append",
+            "exists": "",
+        }[self.spec.emit]
+        source = "\n".join(
+            [
+                f"def _make({params}):",
+                "  def run(delta, dset, out, sign):",
+                prologue,
+                *self.lines,
+                "    return False" if self.spec.emit == "exists" else "    return None",
+                "  return run",
+            ]
+        )
+        namespace = {"_p": plain, "_n": norm, "_one": (None,), "IFloat": IFloat}
+        exec(compile(source, f"<plan {self.rule.rule}>", "exec"), namespace)  # noqa: S102
+        run = namespace["_make"](*self.objects)
+        run.source = source
+        return run
