@@ -100,13 +100,13 @@ class _Container:
     id_col: IdCol = None
     extract: Extract | None = None
 
-    def _link_column(self) -> list[Column]:
+    def _link_column(self, parent_type: str | None = None) -> list[Column]:
         if isinstance(self.id_col, str):
             return [Column(self.id_col)]
         if self.id_col is not None:
             return [Column("id-col")]
         if self.parent_key is not None:
-            return [Column(self.parent_col, self.parent_key_desc)]
+            return [Column(self.parent_col, self.parent_key_desc, parent_type)]
         return []
 
     def _check_link(self) -> None:
@@ -167,8 +167,9 @@ class HDict(_Container):
     def _columned_fields(self) -> list[Field]:
         return [f for f in self.fields if isinstance(f.translator, Scalar) or f.translator.parent_key is None]
 
-    def columns(self) -> list[Column]:
-        cols = self._link_column()
+    def columns(self, parent_types: Mapping[str, str | None] | None = None) -> list[Column]:
+        """Columns in order; an HDict's parent-key column takes the type of the parent column it copies."""
+        cols = self._link_column((parent_types or {}).get(self.parent_key or ""))
         for f in self._columned_fields():
             t = f.translator
             if isinstance(t, Scalar):
@@ -213,7 +214,8 @@ class HDict(_Container):
             ident = content_hash(cells)
         elif self.id_col is not None:
             ident = self.id_col(obj)
-        out.setdefault(self.table, set()).add(self._prefix(ident, row) + cells)
+        link = (row[self.parent_col],) if self.parent_key is not None else ()
+        out.setdefault(self.table, set()).add(((ident,) if self.id_col is not None else link) + cells)
         return ident
 
 
@@ -317,8 +319,25 @@ def walk(root: Translator) -> Iterator[HDict | VDict | ListOf]:
         yield from walk(child)
 
 
-def table_schemas(root: Translator) -> dict[str, list[Column]]:
-    return {t.table: t.columns() for t in walk(root)}
+def table_schemas(root: HDict | VDict | ListOf) -> dict[str, list[Column]]:
+    """Columns of the root table and every descendant, keyed by table name."""
+    out: dict[str, list[Column]] = {}
+
+    def visit(t: HDict | VDict | ListOf, parent_types: Mapping[str, str | None]) -> None:
+        cols = t.columns(parent_types) if isinstance(t, HDict) else t.columns()
+        out[t.table] = cols
+        types = {c.name: c.type for c in cols} if isinstance(t, HDict) else {}
+        for child in t.children():
+            assert not isinstance(child, Scalar)
+            visit(child, types)
+
+    visit(root, {})
+    return out
+
+
+def fields(*specs: str | Field) -> tuple[Field, ...]:
+    """Shorthand for field tuples: a bare name is an untyped, undescribed column of that name."""
+    return tuple(s if isinstance(s, Field) else Field(s) for s in specs)
 
 
 def translate(root: HDict | VDict | ListOf, objects: Iterable[Any]) -> Tables:
