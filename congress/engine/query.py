@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from congress.datalog import checks
 from congress.datalog.ast import Atom, Constant, Rule, Term, Variable
 from congress.datalog.parser import parse_query
-from congress.engine.compiled import CompiledRule, compile_rule
-from congress.engine.plan import PlanSpec, get_plan
+from congress.engine.compiled import POSITIVE, CompiledRule, compile_rule
+from congress.engine.plan import PlanSpec, get_plan, order_body
 from congress.engine.policy import Policy
 from congress.engine.values import plain
 from congress.exceptions import CongressError, PolicySyntaxError, QuerySyntaxError
@@ -77,8 +77,19 @@ def evaluate(
                 cache.clear()
             cache[cache_key] = compiled
     out: list[tuple] = []
-    get_plan(compiled, _BINDINGS, engine.flow.relation)(None, None, out, 0)
+    if fits(engine, compiled):
+        get_plan(compiled, _BINDINGS, engine.flow.relation)(None, None, out, 0)
     return compiled, out
+
+
+def fits(engine: PolicyEngine, compiled: CompiledRule) -> bool:
+    """Whether every positive literal has the width of its table's rows (else it matches nothing)."""
+    for literal in compiled.body:
+        if literal.kind == POSITIVE:
+            rows = engine.flow.relation(literal.key).rows
+            if rows and len(next(iter(rows))) != len(literal.args):
+                return False
+    return True
 
 
 def _compile(engine: PolicyEngine, policy: Policy, literals: tuple[Atom, ...]) -> CompiledRule:
@@ -89,7 +100,7 @@ def _compile(engine: PolicyEngine, policy: Policy, literals: tuple[Atom, ...]) -
         if original.modal is not None:
             lit.key = (policy.name, f"{original.modal}[{original.qualified_table}]")
     try:
-        get_plan(compiled, _BINDINGS, engine.flow.relation)
+        order_body(compiled, set())
     except PolicySyntaxError as error:
         raise QuerySyntaxError(f"Cannot evaluate query: {error.message}") from None
     return compiled

@@ -207,7 +207,8 @@ class _Simulation:
         try:
             for compiled, head in self.effect_rules(set(event_rows)):
                 out: set[Row] = set()
-                get_plan(compiled, _SET, flow.relation)(None, None, out, 0)
+                if querying.fits(self.engine, compiled):
+                    get_plan(compiled, _SET, flow.relation)(None, None, out, 0)
                 change = effects.setdefault((head.theory, head.table), {"+": set(), "-": set()})
                 change[head.update].update(out)
         finally:
