@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -314,3 +316,31 @@ def test_ten_thousand_facts_parse_quickly():
     rules = parse_rules(text)
     assert len(rules) == 10_000 and rules[-1] == Rule(atom("p", 9999, "name9999", 9999.5))
     assert time.perf_counter() - start < 3.0
+
+
+# -- the conformance corpus's texts ---------------------------------------------------
+
+CORPUS = json.loads((Path(__file__).parent / "data" / "conformance_texts.json").read_text())
+
+
+def test_every_corpus_rule_parses_to_a_rule_that_round_trips():
+    for text in CORPUS["rules"]:
+        rule = parse_rule(text)
+        assert parse_rule(str(rule)) == rule, text
+
+
+def test_corpus_multiple_rules():
+    for text in CORPUS["multiple_rules"] + CORPUS["multiple_queries"]:
+        with pytest.raises(MultipleRules):
+            parse_query(text)
+
+
+def test_corpus_queries_and_sequences():
+    for text in CORPUS["queries"]:
+        parse_query(text)
+    for text in CORPUS["sequences"]:
+        assert parse_sequence(text)
+    for text in CORPUS["bad_queries"]:
+        error_of(text, parse_query)
+    for text in CORPUS["bad_sequences"]:
+        error_of(text, parse_sequence)
