@@ -66,6 +66,8 @@ ERRORS: dict[str, ErrorSpec] = {
     "rule_not_exists": ErrorSpec(1000, 404, "Unknown error"),
     # Generic errors: error_code equals the HTTP status, the message starts with the reason phrase.
     "bad_request": ErrorSpec(400, 400, "Bad Request", named=False),
+    # The API's own request checks (body, Content-Type): the message is the detail alone.
+    "malformed_request": ErrorSpec(400, 400, "", named=False),
     "query_syntax": ErrorSpec(400, 400, "Bad Request", named=False),
     "update_not_permitted": ErrorSpec(400, 400, "Bad Request", named=False),
     "policy_name_invalid": ErrorSpec(400, 400, "Bad Request", named=False),  # §8 #5: 400, not 500
@@ -101,7 +103,7 @@ def error_response(status: int, message: str, error_code: int | None = None, dat
 def from_congress_error(exc: CongressError) -> Response:
     spec = ERRORS.get(exc.code, ERRORS["unknown"])
     detail = exc.message or (f"({spec.error_code}) {spec.text}" if spec.named else "")
-    message = f"{spec.text}::{detail}" if detail else spec.text
+    message = f"{spec.text}::{detail}" if spec.text and detail else detail or spec.text
     return error_response(spec.status, message, spec.error_code, exc.data)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from webob import Request, Response
 
-from congress.service.errors import BadRequest
+from congress.service.errors import MalformedRequest
 
 
 def json_body(req: Request, *, optional: bool = False) -> Any:
@@ -16,25 +16,25 @@ def json_body(req: Request, *, optional: bool = False) -> Any:
     if content_type:
         media, _, params = content_type.partition(";")
         if media.strip().lower() != "application/json":
-            raise BadRequest("Unsupported Content-Type; must be 'application/json'")
+            raise MalformedRequest("Unsupported Content-Type; must be 'application/json'")
         for param in params.split(";"):
             key, _, value = param.partition("=")
             if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
-                raise BadRequest("Unsupported charset: must be 'UTF-8'")
+                raise MalformedRequest("Unsupported charset: must be 'UTF-8'")
     raw = req.body
     if optional and not raw.strip():
         return {}
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise BadRequest(f"Failed to parse body as application/json: {exc}") from exc
+        raise MalformedRequest(f"Failed to parse body as application/json: {exc}") from exc
 
 
 def json_object(req: Request, *, optional: bool = False) -> dict[str, Any]:
     """A body that must be a JSON object."""
     body = json_body(req, optional=optional)
     if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object")
+        raise MalformedRequest("The request body must be a JSON object")
     return body
 
 

@@ -18,6 +18,12 @@ class BadRequest(CongressError):
     code = "bad_request"
 
 
+class MalformedRequest(CongressError):
+    """A request the API cannot read (body, Content-Type): reported with its message alone."""
+
+    code = "malformed_request"
+
+
 class Conflict(CongressError):
     code = "conflict"
 

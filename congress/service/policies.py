@@ -19,6 +19,7 @@ from congress.datalog.ast import Atom, Constant
 from congress.db.policies import PolicyRepository
 from congress.db.records import NewRule, PolicyRecord, RuleRecord
 from congress.dse.messages import TableUpdate
+from congress.engine import render_proof
 from congress.engine.interface import ExecutionRequest, PolicyEngineProtocol, StoredRule
 from congress.exceptions import (
     CongressError,
@@ -30,7 +31,7 @@ from congress.exceptions import (
 )
 from congress.service.actions import ActionDispatcher
 from congress.service.errors import NotFound
-from congress.service.rendering import pretty_rule, render_proofs
+from congress.service.rendering import pretty_rule
 from congress.service.validation import PolicySpec, policy_spec
 
 LOG = logging.getLogger(__name__)
@@ -83,8 +84,10 @@ class PolicyService:
                         abbreviation=spec.abbreviation,
                         description=spec.description,
                     )
+            existing = set(self._engine.policy_names())  # the engine makes the system policies itself
             for record in stored.values():
-                self._engine.create_policy(record.name, record.kind)
+                if record.name not in existing:
+                    self._engine.create_policy(record.name, record.kind)
             for policy, rules in self._repo.rules_by_policy().items():
                 for rule in rules:
                     try:
@@ -285,7 +288,7 @@ class PolicyService:
             proofs = []
             for row in rows:
                 proofs.extend(self._engine.explain(policy, Atom(table, tuple(Constant(v) for v in row))))
-        return rows, render_proofs(proofs) or "Not available"
+        return rows, (render_proof(proofs) if proofs else "Not available")
 
     def query(self, ref: str, query: str) -> list[str]:
         policy = self._engine_policy(ref)

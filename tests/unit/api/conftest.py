@@ -34,7 +34,7 @@ class Client:
 
 @pytest.fixture
 def services(tmp_path):
-    db = Database.connect("sqlite://", key_file=tmp_path / "key")
+    db = Database.connect(f"sqlite:///{tmp_path}/congress.sqlite", key_file=tmp_path / "key")
     db.ensure_schema()
     from congress.engine import PolicyEngine
 

@@ -6,7 +6,7 @@ from webob import Request
 from congress.api import errors
 from congress.api.webutils import flag, json_body, reply
 from congress.exceptions import CongressError, PolicyNotExists, RuleNotExists
-from congress.service.errors import BadRequest, NamedError, NotFound
+from congress.service.errors import BadRequest, MalformedRequest, NamedError, NotFound
 
 
 def _req(body=b"{}", content_type=None, query=""):
@@ -41,14 +41,14 @@ def test_accepted_content_types(ctype):
     ],
 )
 def test_refused_content_types(ctype, message):
-    with pytest.raises(BadRequest) as exc:
+    with pytest.raises(MalformedRequest) as exc:
         json_body(_req(b"{}", ctype))
     assert exc.value.message == message
 
 
 @pytest.mark.parametrize("body", [b"", b"{", b"\xff"])
 def test_invalid_or_empty_json_is_400(body):
-    with pytest.raises(BadRequest) as exc:
+    with pytest.raises(MalformedRequest) as exc:
         json_body(_req(body, "application/json"))
     assert exc.value.message.startswith("Failed to parse body as application/json: ")
 
