@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ast as python_ast
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import NoReturn
@@ -71,10 +71,8 @@ def _loc(token: Token) -> Location:
     return Location(token.line, token.column)
 
 
-def _fail(message: str, where: Token | Location | None) -> NoReturn:
+def _fail(message: str, where: Token | Location) -> NoReturn:
     """Raise a syntax error at a token or location (both carry ``line`` and ``column``)."""
-    if where is None:
-        raise PolicySyntaxError(message)
     raise PolicySyntaxError(message, line=where.line, column=where.column)
 
 
@@ -124,7 +122,7 @@ class _Builder(Transformer):
 
     def negated(self, children: list) -> Atom:
         keyword, atom = children
-        return _replace(atom, negated=True, location=_loc(keyword))
+        return replace(atom, negated=True, location=_loc(keyword))
 
     def atom(self, children: list[Atom]) -> Atom:
         return children[0]
@@ -133,7 +131,7 @@ class _Builder(Transformer):
         modal, atom = children
         if str(modal) not in MODALS:
             _fail(f"unknown modal {modal}: expected one of {', '.join(MODALS)}", modal)
-        return _replace(atom, modal=str(modal), location=_loc(modal))
+        return replace(atom, modal=str(modal), location=_loc(modal))
 
     def plain_atom(self, children: list) -> Atom:
         theory, name_token, start = children[0]
@@ -187,21 +185,6 @@ class _Builder(Transformer):
 
     def string(self, children: list[Token]) -> Constant:
         return Constant(_string(children[0]))
-
-
-def _replace(atom: Atom, **changes) -> Atom:
-    fields = {
-        "table": atom.table,
-        "args": atom.args,
-        "theory": atom.theory,
-        "modal": atom.modal,
-        "update": atom.update,
-        "negated": atom.negated,
-        "column_refs": atom.column_refs,
-        "location": atom.location,
-    }
-    fields.update(changes)
-    return Atom(**fields)
 
 
 @cache
