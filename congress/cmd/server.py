@@ -55,9 +55,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         (conf.bind_host, conf.bind_port),
         load_app(conf, services),
         numthreads=THREADS,
-        max_request_body_size=conf.max_request_body_size,
         server_name="congress",
     )
+    server.max_request_body_size = conf.max_request_body_size
 
     def shutdown(signum: int, frame: object) -> None:
         LOG.info("Signal %d: stopping", signum)

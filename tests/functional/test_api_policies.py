@@ -92,7 +92,7 @@ def test_rules_duplicates_syntax_and_deletion(url):
 def test_tables_rows_trace_query_simulate(url):
     pname = name("eval")
     pid = requests.post(f"{url}/policies", json={"name": pname}).json()["id"]
-    for text in ('vm("a", 1)', 'vm("b", 2.5)', "big(x) :- vm(x, y), y > 2", "f(3.0)"):
+    for text in ('vm("a", 1)', 'vm("b", 2.5)', "big(x) :- vm(x, y), gt(y, 2)", "f(3.0)"):
         assert requests.post(f"{url}/policies/{pid}/rules", json={"rule": text}).status_code == 201
     tables = requests.get(f"{url}/policies/{pname}/tables").json()["results"]
     assert {t["id"] for t in tables} == {"vm", "big", "f"}
