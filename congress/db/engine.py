@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy import URL, Engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -51,8 +51,10 @@ def _create_sqlite_engine(url: URL, echo: bool) -> Engine:
         "connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     }
     if in_memory:
-        # One shared connection, or each pooled connection would see its own empty database.
-        kwargs["poolclass"] = StaticPool
+        # Exactly one connection (another would open its own empty database), lent to one thread at a time.
+        kwargs.update(
+            poolclass=QueuePool, pool_size=1, max_overflow=0, pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000
+        )
     else:
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = sqlalchemy.create_engine(url, echo=echo, **kwargs)
