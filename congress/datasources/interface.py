@@ -83,6 +83,9 @@ class Driver(Protocol):
     def schema(self) -> tuple[TableSpec, ...]:
         """This datasource's tables; usually the class's, but ``push`` declares them in its config."""
 
+    def lazy_tables(self) -> set[str]:
+        """Tables not fetched until subscribed (reading their rows is the API's ``LazyTable`` error)."""
+
     def subscribe_table(self, table: str) -> None:
         """A policy now uses ``table``: start fetching it if it is lazy (``lazy_tables`` config)."""
 
