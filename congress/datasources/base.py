@@ -186,7 +186,6 @@ class DataSourceDriver:
                 last_updated=s.last_updated,
                 last_error=s.last_error,
                 number_of_updates=s.number_of_updates,
-                subscriptions=sorted(self.active_tables()),
                 table_row_counts={t: len(rows) for t, rows in self._facts.items()},
             )
 
