@@ -61,7 +61,7 @@ class Builtin:
             raise ValueError(f"{self.name} takes {self.num_inputs} inputs, got {len(inputs)}")
         try:
             result = self.function(*inputs)
-        except (ArithmeticError, TypeError, ValueError):
+        except Exception:  # any failure of a builtin only fails this row (the language's rule)
             return None
         if self.num_outputs == 0:
             return () if result else None
@@ -330,6 +330,8 @@ def _validate_float(minimum: Value, maximum: Value, value: Value) -> str:
 
 def _validate_string(regex: Value, max_length: Value, quotes: Value, ignore_case: Value, value: Value) -> str:
     def check() -> object:
+        if not isinstance(regex, str):
+            raise TypeError(f"the regex must be a string, not {regex!r}")
         string_type = oslo_types.String(
             regex=_optional(regex), max_length=_optional(max_length), quotes=quotes, ignore_case=ignore_case
         )

@@ -7,6 +7,7 @@ import contextlib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from congress.datalog.builtins import BUILTINS
 from congress.datalog.checks import check_rule
 from congress.datalog.parser import parse_query, parse_rule, parse_rules, parse_sequence
 from congress.exceptions import CongressError
@@ -87,3 +88,20 @@ def test_mutated_valid_rules(text):
 def test_valid_rules_round_trip(text):
     rule = parse_rule(text.split("//")[0])
     assert parse_rule(str(rule)) == rule
+
+
+VALUES = st.one_of(
+    st.integers(),
+    st.floats(),
+    st.text(max_size=20),
+    st.sampled_from(["2015-03-04 05:06:07", "1:0:0", "10.0.0.1", "::1", "10.0.0.0/8", "", "0"]),
+)
+
+
+@FUZZ
+@given(st.sampled_from(sorted(BUILTINS)), st.data())
+def test_builtins_never_raise_on_any_values(name, data):
+    builtin = BUILTINS[name]
+    inputs = data.draw(st.lists(VALUES, min_size=builtin.num_inputs, max_size=builtin.num_inputs))
+    outputs = builtin.evaluate(inputs)
+    assert outputs is None or len(outputs) == builtin.num_outputs
