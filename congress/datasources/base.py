@@ -121,7 +121,6 @@ class DataSourceDriver:
         self._raw: dict[str, frozenset[Row]] = {}
         self._facts: dict[str, frozenset[tuple[Value, ...]]] = {}
         self._status = DriverStatus()
-        self._running = False
         roots = {t.table for t in self.translators}
         self._lazy = set(parse_list_option(self.config.get("lazy_tables"), "lazy_tables"))
         unknown = self._lazy - roots
@@ -172,10 +171,8 @@ class DataSourceDriver:
     # ----- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
         self.bus.register_service(self.name, self)
-        self._running = True
 
     def stop(self) -> None:
-        self._running = False
         self.bus.unregister_service(self.name)
 
     def status(self) -> DriverStatus:
