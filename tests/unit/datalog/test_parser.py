@@ -91,7 +91,11 @@ def test_integers():
     assert parse_rule(f"i({big})").head.args == (Constant(big),)
 
 
-@pytest.mark.parametrize(("text", "value"), [("2.5", 2.5), ("1e3", 1000.0), ("3.", 3.0), ("1E-5", 1e-05)])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("2.5", 2.5), ("1e3", 1000.0), ("3.", 3.0), ("1E-5", 1e-05), (".5", 0.5), (".5e1", 5.0),
+     ("1.5e+2", 150.0)],
+)
 def test_floats(text, value):
     (arg,) = parse_rule(f"f({text})").head.args
     assert arg == Constant(value) and isinstance(arg.value, float)
