@@ -6,6 +6,12 @@ back at this server (see ``CATALOG``); every other request must carry that token
 and is answered from recorded responses, matched by method, path and query.
 Tests change a response with ``respond(...)`` and read ``requests`` to see what
 the driver sent. Bodies may contain ``$BASE``, replaced by the server's URL.
+
+A recorded case, tests/data/drivers/<driver>.json, is
+``{"driver", "source", "note", "config": {extra driver config}, "responses": [{"method", "path",
+"query"?: {name: value}, "status", "body"}], "expected_tables": {table: [[cell, ...], ...]},
+"expected_facts": {...}}``; paths are full paths on this server (service prefix from ``CATALOG``
+included) and a recorded ``query`` must equal the request's query exactly.
 """
 
 from __future__ import annotations
@@ -35,6 +41,14 @@ CATALOG = {
     "volumev3": f"/volume/v3/{PROJECT_ID}",
     "object-store": f"/swift/v1/AUTH_{PROJECT_ID}",
     "orchestration": f"/heat/v1/{PROJECT_ID}",
+    "alarming": "/aodh",
+    "baremetal": "/baremetal",
+    "workflowv2": "/mistral/v2",
+    "monitoring": "/monasca/v2.0",
+    "application-catalog": "/murano",
+    "nfv-orchestration": "/tacker",
+    "metering": "/ceilometer",
+    "event": "/panko",
 }
 
 

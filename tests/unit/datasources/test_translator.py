@@ -228,3 +228,23 @@ def test_vdict_of_containers_and_id_callable():
 def test_bad_declarations_fail_at_construction_with_a_clear_message(build, message):
     with pytest.raises(tr.InvalidTranslator, match=message):
         build()
+
+
+def test_an_empty_list_of_containers_gets_the_empty_hash_instead_of_the_originals_crash():
+    routes = tr.ListOf(
+        table="routes",
+        id_col="routes_id",
+        val_col="route_id",
+        translator=tr.HDict(table="route", id_col="route_id", fields=(tr.Field("nexthop"),)),
+    )
+    routers = tr.HDict(table="routers", fields=(tr.Field("id"), tr.Field("routes", routes, col="routes_id")))
+    assert tr.translate(routers, [{"id": "r", "routes": []}]) == {
+        "routers": {("r", E)},
+        "routes": set(),
+        "route": set(),
+    }
+
+
+def test_a_root_cannot_link_to_a_parent():
+    with pytest.raises(tr.InvalidTranslator, match="root table"):
+        tr.check_roots([tr.ListOf(table="t", parent_key="id")])
