@@ -235,10 +235,6 @@ class DataSourceDriver:
             self._status.last_updated = _now()
             self._status.number_of_updates += 1
 
-    def _record_error(self, exc: BaseException) -> None:
-        with self._state_lock:
-            self._status.last_error = f"{type(exc).__name__}: {exc}"
-
     def _clear_error(self) -> None:
         with self._state_lock:
             self._status.last_error = None
@@ -323,16 +319,19 @@ class PollingDriver(DataSourceDriver):
     def poll(self) -> None:
         """Fetch and translate every active root, then publish; on failure raise PollError, keep state."""
         with self._poll_lock:
-            try:
-                new: dict[str, set[Row]] = {}
-                for root in self.translators:
-                    if root.table not in self._lazy:
-                        new.update(tr.translate(root, self.fetch(root.table)))
-            except Exception as exc:
-                self.consecutive_failures += 1
-                self._record_error(exc)
-                LOG.warning("datasource %s: poll failed: %s", self.name, exc)
-                raise PollError(f"poll of datasource {self.name!r} failed: {exc}") from exc
+            new: dict[str, set[Row]] = {}
+            for root in self.translators:
+                if root.table in self._lazy:
+                    continue
+                try:
+                    new.update(tr.translate(root, self.fetch(root.table)))
+                except Exception as exc:
+                    self.consecutive_failures += 1
+                    error = f"{root.table}: {type(exc).__name__}: {exc}"
+                    with self._state_lock:
+                        self._status.last_error = error
+                    LOG.warning("datasource %s: poll failed: %s", self.name, error)
+                    raise PollError(f"poll of datasource {self.name!r} failed: {error}") from exc
             self.consecutive_failures = 0
             self._replace_tables(new)
             self._clear_error()

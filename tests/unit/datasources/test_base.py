@@ -79,7 +79,7 @@ def test_a_failure_in_any_root_keeps_every_table():
     with pytest.raises(PollError, match="service down"):
         driver.request_refresh()
     assert driver.tables()["others"] == [("n",)]
-    assert driver.status().last_error == "RuntimeError: service down"
+    assert driver.status().last_error == "things: RuntimeError: service down"
     assert driver.consecutive_failures == 1
 
 
