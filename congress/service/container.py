@@ -28,6 +28,7 @@ class Services:
     drivers: DriverCatalog
     actions: ActionDispatcher
     db: Database
+    sync_period: float = 0
 
     def start(self) -> None:
         """Restore data sources first: stored rules may use their schemas (column references).
@@ -35,7 +36,7 @@ class Services:
         Their pushed rows are replayed before any rule exists, so nothing re-executes old actions.
         """
         self.actions.start()
-        self.datasources.start()
+        self.datasources.start(self.sync_period)
         self.policies.start()
 
     def stop(self) -> None:
@@ -51,12 +52,13 @@ def build(
     *,
     bus: Bus | None = None,
     enable_execute_action: bool = True,
+    sync_period: float = 0,
 ) -> Services:
     bus = bus or LocalBus()
     actions = ActionDispatcher(bus, db.executions, enabled=enable_execute_action)
     policies = PolicyService(engine, db.policies, actions)
     datasources = DataSourceService(db.datasources, db.table_data, drivers, policies, bus)
-    return Services(policies, datasources, LibraryService(db.library), drivers, actions, db)
+    return Services(policies, datasources, LibraryService(db.library), drivers, actions, db, sync_period)
 
 
 def from_config(conf: cfg.ConfigOpts) -> Services:
@@ -69,4 +71,10 @@ def from_config(conf: cfg.ConfigOpts) -> Services:
     db.ensure_schema()
     install_library(db.library, load_bundled())
     catalog = load_catalog(conf.drivers, conf.disabled_drivers, conf.custom_driver_endpoints)
-    return build(db, PolicyEngine(), catalog, enable_execute_action=conf.enable_execute_action)
+    return build(
+        db,
+        PolicyEngine(),
+        catalog,
+        enable_execute_action=conf.enable_execute_action,
+        sync_period=conf.datasource_sync_period,
+    )

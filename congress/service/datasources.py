@@ -60,24 +60,52 @@ class DataSourceService:
         self._bus = bus
         self._lock = threading.RLock()
         self._running: dict[str, _Running] = {}
+        self._stopping = threading.Event()
+        self._sync_thread: threading.Thread | None = None
 
     # -- life cycle ---------------------------------------------------------
-    def start(self) -> None:
-        """Run every stored data source and reload its pushed rows; a broken one is logged, not fatal."""
-        for record in self._repo.list():
-            try:
-                running = self._launch(record)
-                for table, rows in self._data.tables(record.id).items():
-                    running.driver.push_rows(table, [list(r) for r in rows])
-            except CongressError as exc:
-                LOG.error(
-                    "Data source %s (driver %s) could not be started: %s", record.name, record.driver, exc
-                )
+    def start(self, sync_period: float = 0) -> None:
+        """Run every stored data source; then, every ``sync_period`` seconds (0: never), reconcile."""
+        self.sync()
+        if sync_period > 0 and self._sync_thread is None:
+            self._stopping.clear()
+            self._sync_thread = threading.Thread(
+                target=self._sync_loop, args=(sync_period,), name="datasource-sync", daemon=True
+            )
+            self._sync_thread.start()
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._sync_thread is not None:
+            self._sync_thread.join(timeout=30)
+            self._sync_thread = None
         with self._lock:
             for name in list(self._running):
                 self._halt(name)
+
+    def sync(self) -> None:
+        """Make the running drivers match the database: start the data sources another server (sharing
+        the database) created, stop the ones it deleted. A data source that fails to start is logged and
+        retried at the next sync."""
+        stored = {r.name: r for r in self._repo.list()}
+        with self._lock:
+            for name in set(self._running) - set(stored):
+                self._halt(name)
+            for name in stored.keys() - self._running.keys():
+                record = stored[name]
+                try:
+                    running = self._launch(record)
+                    for table, rows in self._data.tables(record.id).items():
+                        running.driver.push_rows(table, [list(r) for r in rows])
+                except CongressError as exc:
+                    LOG.error("Data source %s (driver %s) could not be started: %s", name, record.driver, exc)
+
+    def _sync_loop(self, period: float) -> None:
+        while not self._stopping.wait(period):
+            try:
+                self.sync()
+            except Exception:  # the database may be briefly unreachable; try again next period
+                LOG.exception("Reconciling data sources failed")
 
     def _launch(self, record: DatasourceRecord) -> _Running:
         driver = self._catalog.factory(record.driver)(record.name, record.config, self._bus)

@@ -9,6 +9,7 @@ from webob import Request
 
 from congress.api.app import RootApp, build_router
 from congress.api.versions import VersionsApp
+from congress.datasources.nova_driver import NovaDriver
 from congress.datasources.push_driver import PushDriver
 from congress.db.api import Database
 from congress.service.container import build
@@ -38,7 +39,7 @@ def services(tmp_path):
     db.ensure_schema()
     from congress.engine import PolicyEngine
 
-    services = build(db, PolicyEngine(), DriverCatalog({"push": PushDriver}))
+    services = build(db, PolicyEngine(), DriverCatalog({"push": PushDriver, "nova": NovaDriver}))
     services.start()
     yield services
     services.stop()

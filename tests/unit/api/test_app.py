@@ -224,14 +224,51 @@ def test_datasource_create_errors(api, body):
 
 
 def test_system_drivers(api):
-    assert api("GET", "/v1/system/drivers")[1] == {
-        "results": [
-            {"id": "push", "description": "Datasource driver that allows external systems to push data."}
-        ]
-    }
+    listed = api("GET", "/v1/system/drivers")[1]["results"]
+    assert [d["id"] for d in listed] == ["nova", "push"] and set(listed[1]) == {"id", "description"}
     shown = api("GET", "/v1/system/drivers/push")[1]
     assert shown["id"] == "push" and "tables" in shown and "secret" not in shown
+    nova = api("GET", "/v1/system/drivers/nova")[1]
+    assert nova["secret"] == ["password"] and nova["config"]["auth_url"] == "required"
+    assert {"table_id": "servers"}.items() <= nova["tables"][0].items()
     assert api("GET", "/v1/system/drivers/nope")[0] == 404
+
+
+def test_secrets_are_masked_on_every_read(api):
+    config = {
+        "auth_url": "http://127.0.0.1:9/v3",
+        "username": "u",
+        "password": "s3cret",
+        "project_name": "p",
+        "poll_time": "0",
+    }
+    status, created, _ = api("POST", "/v1/data-sources", {"name": "nova", "driver": "nova", "config": config})
+    assert status == 201 and created["config"] == config
+    masked = {**config, "password": "<hidden>"}
+    assert api("GET", "/v1/data-sources")[1]["results"][0]["config"] == masked
+    assert api("GET", "/v1/data-sources/nova")[1]["config"] == masked
+    assert api("GET", f"/v1/data-sources/{created['id']}")[1]["config"] == masked
+    assert api("GET", "/v1/data-sources/nova/actions")[1]["results"], "nova declares actions"
+    status, body, _ = api(
+        "POST", "/v1/data-sources", {"name": "nova2", "driver": "nova", "config": {"username": "u"}}
+    )
+    assert status == 400 and "Missing required config options" in body["error"]["message"]
+
+
+def test_webhook_on_a_driver_without_one_is_refused(api):
+    api("POST", "/v1/data-sources", {"name": "hook", "driver": "push", "config": {"schema": {"t": ["a"]}}})
+    assert api("POST", "/v1/data-sources/hook/webhook", {"event": 1})[0] == 400
+    assert api("POST", "/v1/data-sources/nosuch/webhook", {"event": 1})[0] == 404
+
+
+def test_datasources_created_elsewhere_are_picked_up_by_sync(api, services):
+    services.db.datasources.create("late", "push", config={"schema": {"t": ["a"]}, "description": "x"})
+    assert api("GET", "/v1/data-sources/late/tables")[0] == 404
+    services.datasources.sync()
+    assert api("GET", "/v1/data-sources/late/tables")[1] == {"results": [{"id": "t"}]}
+    services.db.datasources.delete("late")
+    services.datasources.sync()
+    assert api("GET", "/v1/policies/late/tables")[0] == 404
 
 
 def test_library_policies_and_create_from_library(api):
