@@ -116,7 +116,7 @@ class Router:
             handler, op, read = self._handler(route, req)
             if handler is None:
                 return errors.not_supported()
-            if self._max_body is not None and (req.content_length or 0) > self._max_body:
+            if self._max_body is not None and self._too_large(req, self._max_body):
                 return errors.error_response(413, f"Request body larger than {self._max_body} bytes")
             self._authorize(req, f"{route.resource}:{op}", read)
             return handler(req, params)
@@ -127,6 +127,17 @@ class Router:
         except Exception:
             LOG.exception("Unexpected error serving %s %s", req.method, req.path)
             return errors.internal_error()
+
+    @staticmethod
+    def _too_large(req: Request, limit: int) -> bool:
+        """Whether the body exceeds ``limit``; a chunked body is read (at most limit + 1 bytes) to know."""
+        if req.content_length is not None:
+            return req.content_length > limit
+        if "chunked" not in req.headers.get("Transfer-Encoding", "").lower():
+            return False
+        data = req.body_file_raw.read(limit + 1)
+        req.body = data
+        return len(data) > limit
 
 
 class _ActionError(Exception):

@@ -38,7 +38,8 @@ def is_loopback(host: str) -> bool:
 
 def check_auth_exposure(conf: config.cfg.ConfigOpts) -> None:
     """noauth lets anyone change policy: only on loopback unless explicitly allowed."""
-    if conf.auth_strategy == "noauth" and not is_loopback(conf.bind_host) and not conf.allow_noauth_on_non_loopback:
+    exposed = conf.auth_strategy == "noauth" and not is_loopback(conf.bind_host)
+    if exposed and not conf.allow_noauth_on_non_loopback:
         raise SystemExit(
             f"auth_strategy=noauth on bind_host={conf.bind_host} would let anyone who reaches this address "
             "change policy. Bind to 127.0.0.1, use auth_strategy=keystone, or set "
@@ -57,7 +58,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         numthreads=THREADS,
         server_name="congress",
     )
-    server.max_request_body_size = conf.max_request_body_size
+    # The API enforces max_request_body_size itself, answering with a JSON 413.
+    server.max_request_body_size = 0
 
     def shutdown(signum: int, frame: object) -> None:
         LOG.info("Signal %d: stopping", signum)

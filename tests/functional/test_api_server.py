@@ -1,0 +1,81 @@
+"""congress-server as a process: exposure check, clean SIGTERM, keystone strategy, body limit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import requests
+
+from tests.functional.conftest import REPO_ROOT
+
+
+def test_noauth_refuses_a_non_loopback_address(tmp_path):
+    conf = tmp_path / "congress.conf"
+    conf.write_text(f"[DEFAULT]\nbind_host = 0.0.0.0\nauth_strategy = noauth\nstate_path = {tmp_path}\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "congress.cmd.server", "--config-file", str(conf)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO_ROOT,
+    )
+    assert done.returncode != 0
+    assert "allow_noauth_on_non_loopback" in done.stderr
+    assert not (tmp_path / "congress.sqlite").exists(), "refused before touching any state"
+
+
+def test_noauth_on_all_addresses_when_explicitly_allowed(server_factory):
+    server = server_factory("allow_noauth_on_non_loopback = true")
+    server.config_file.write_text(
+        server.config_file.read_text().replace("bind_host = 127.0.0.1", "bind_host = 0.0.0.0")
+    )
+    server.restart()
+    assert requests.get(server.url + "/v1/policies").status_code == 200
+
+
+def test_sigterm_stops_cleanly(server_factory):
+    server = server_factory()
+    assert server.stop() == 0
+    assert "Congress API stopped" in server.log()
+
+
+def test_keystone_strategy_needs_a_token_except_for_versions(server_factory):
+    server = server_factory(
+        "auth_strategy = keystone\n[keystone_authtoken]\nwww_authenticate_uri = http://127.0.0.1:9/identity\n"
+    )
+    assert requests.get(server.url + "/").status_code == 200
+    resp = requests.get(server.url + "/v1/policies")
+    assert resp.status_code == 401
+
+
+def test_request_body_limit(server_factory):
+    server = server_factory("max_request_body_size = 2048")
+    resp = requests.post(server.url + "/v1/policies", json={"name": "big", "description": "x" * 4096})
+    assert resp.status_code == 413 and resp.json()["error"]["error_code"] == 413
+    chunked = requests.post(
+        server.url + "/v1/policies", data=iter([b'{"name": "big", "description": "', b"x" * 4096, b'"}'])
+    )
+    assert chunked.status_code == 413 and chunked.json()["error"]["error_code"] == 413
+    assert requests.get(server.url + "/v1/policies/big").status_code == 404
+    assert requests.post(server.url + "/v1/policies", json={"name": "small"}).status_code == 201
+
+
+def test_config_sample_lists_the_options(tmp_path):
+    out = tmp_path / "congress.conf.sample"
+    subprocess.run(
+        ["oslo-config-generator", "--namespace", "congress", "--output-file", str(out)],
+        check=True,
+        cwd=REPO_ROOT,
+        timeout=120,
+    )
+    text = out.read_text()
+    for option in (
+        "#bind_port = 1789",
+        "#auth_strategy = keystone",
+        "#enable_execute_action = true",
+        "#datasource_sync_period = 60",
+        "[database]",
+        "#allow_noauth_on_non_loopback = false",
+    ):
+        assert option in text
