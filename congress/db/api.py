@@ -32,11 +32,11 @@ from congress.db.records import (
     NewLibraryPolicy,
     NewRule,
     PolicyRecord,
-    Row,
     RuleRecord,
 )
 from congress.db.secrets import SecretBox, key_file_in
 from congress.db.table_data import DatasourceDataRepository
+from congress.engine.interface import Row
 
 __all__ = [
     "Database",

@@ -32,8 +32,9 @@ class LibraryPolicyRepository(Repository):
 
         Raises PolicyAlreadyExists for a taken name, PolicySyntaxError for a rule without text.
         """
+        spec = NewLibraryPolicy(name, tuple(rules), description, kind, abbreviation)
         with self._transaction() as session:
-            return _record(self._insert(session, name, rules, kind, abbreviation, description, id))
+            return _record(_write(session, LibraryPolicy(id=id or new_id()), spec))
 
     def get(self, id: str) -> LibraryPolicyRecord:
         with self._transaction() as session:
@@ -58,10 +59,9 @@ class LibraryPolicyRepository(Repository):
         description: str = "",
     ) -> LibraryPolicyRecord:
         """Replace everything but the id (PUT). Raises LibraryPolicyNotFound, PolicyAlreadyExists."""
+        spec = NewLibraryPolicy(name, tuple(rules), description, kind, abbreviation)
         with self._transaction() as session:
-            session.delete(_library_policy(session, id, for_update=True))
-            session.flush()
-            return _record(self._insert(session, name, rules, kind, abbreviation, description, id))
+            return _record(_write(session, _library_policy(session, id, for_update=True), spec))
 
     def delete(self, id: str) -> LibraryPolicyRecord:
         with self._transaction() as session:
@@ -79,53 +79,37 @@ class LibraryPolicyRepository(Repository):
         added = []
         with self._transaction() as session:
             seeded = set(session.scalars(select(BundledLibrarySeed.name)))
-            for policy in policies:
-                if policy.name in seeded:
+            for spec in policies:
+                if spec.name in seeded:
                     continue
-                if (
-                    session.scalars(select(LibraryPolicy.id).where(LibraryPolicy.name == policy.name)).first()
-                    is None
-                ):
-                    self._insert(
-                        session,
-                        policy.name,
-                        policy.rules,
-                        policy.kind,
-                        policy.abbreviation,
-                        policy.description,
-                        None,
-                    )
-                    added.append(policy.name)
-                session.add(BundledLibrarySeed(name=policy.name))
-                seeded.add(policy.name)
+                if not _name_taken(session, spec.name):
+                    _write(session, LibraryPolicy(id=new_id()), spec)
+                    added.append(spec.name)
+                session.add(BundledLibrarySeed(name=spec.name))
+                seeded.add(spec.name)
         return added
 
-    @staticmethod
-    def _insert(
-        session: Session,
-        name: str,
-        rules: Sequence[Mapping[str, str]],
-        kind: str,
-        abbreviation: str | None,
-        description: str,
-        id: str | None,
-    ) -> LibraryPolicy:
-        if session.scalars(select(LibraryPolicy.id).where(LibraryPolicy.name == name)).first() is not None:
-            raise PolicyAlreadyExists(f"Policy with name {name} already exists")
-        policy = LibraryPolicy(
-            id=id or new_id(),
-            name=name,
-            abbreviation=name[:5] if abbreviation is None else abbreviation,
-            description=description,
-            kind=kind,
-            rules=dump_json(_clean_rules(rules)),
-        )
-        session.add(policy)
-        try:
-            session.flush()
-        except IntegrityError as exc:
-            raise PolicyAlreadyExists(f"Policy with name {name} already exists") from exc
-        return policy
+
+def _name_taken(session: Session, name: str, *, except_id: str | None = None) -> bool:
+    query = select(LibraryPolicy.id).where(LibraryPolicy.name == name, LibraryPolicy.id != except_id)
+    return session.scalars(query).first() is not None
+
+
+def _write(session: Session, policy: LibraryPolicy, spec: NewLibraryPolicy) -> LibraryPolicy:
+    """Fill ``policy`` (new or stored) from ``spec`` and flush; PolicyAlreadyExists if the name is taken."""
+    if _name_taken(session, spec.name, except_id=policy.id):
+        raise PolicyAlreadyExists(f"Policy with name {spec.name} already exists")
+    policy.name = spec.name
+    policy.abbreviation = spec.name[:5] if spec.abbreviation is None else spec.abbreviation
+    policy.description = spec.description
+    policy.kind = spec.kind
+    policy.rules = dump_json(_clean_rules(spec.rules))
+    session.add(policy)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent writer took the name (or the id) first
+        raise PolicyAlreadyExists(f"Policy with name {spec.name} already exists") from exc
+    return policy
 
 
 def _clean_rules(rules: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:

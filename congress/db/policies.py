@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -66,8 +66,7 @@ class PolicyRepository(Repository):
         """Delete a policy and all its rules; returns what was deleted."""
         with self._transaction() as session:
             policy = _policy(session, name_or_id, for_update=True)
-            session.execute(delete(PolicyRule).where(PolicyRule.policy_id == policy.id))
-            session.delete(policy)
+            session.delete(policy)  # its rules go by ON DELETE CASCADE
             return _policy_record(policy)
 
     def add_rule(

@@ -7,10 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from congress.datalog.ast import Value
-
-Row = tuple[Value, ...]
-
 
 @dataclass(frozen=True, slots=True)
 class PolicyRecord:

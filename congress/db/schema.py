@@ -63,8 +63,8 @@ def ensure_schema(engine: Engine, *, auto_upgrade: bool | None = None) -> None:
     """
     if auto_upgrade is None:
         auto_upgrade = engine.dialect.name == "sqlite"
-    head = head_revision()
     script = ScriptDirectory.from_config(alembic_config())
+    head = script.get_current_head()
     # One transaction for check and upgrade: on SQLite (BEGIN IMMEDIATE) two starting servers take turns.
     with engine.begin() as connection:
         current = MigrationContext.configure(connection).get_current_revision()

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from congress.datalog.ast import Value
 from congress.db.datasources import find_datasource
 from congress.db.models import DatasourceTable
-from congress.db.records import Row
 from congress.db.repository import Repository
 from congress.db.types import dump_json, load_json, utcnow
+from congress.engine.interface import Row
 from congress.exceptions import UpdateNotPermitted
 
 

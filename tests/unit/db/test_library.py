@@ -45,7 +45,7 @@ def test_duplicate_name_and_bad_rules_are_refused(db: Database) -> None:
 def test_replace_keeps_the_id(db: Database) -> None:
     created = db.library.create("lib1", RULES)
     replaced = db.library.replace(created.id, "lib2", [{"rule": "z(1)"}], description="new")
-    assert replaced.id == created.id
+    assert (replaced.id, replaced.created_at) == (created.id, created.created_at)
     assert db.library.get(created.id) == replaced
     assert (replaced.name, list(replaced.rules), replaced.description) == ("lib2", [{"rule": "z(1)"}], "new")
 
