@@ -21,6 +21,7 @@ from congress.api import (
     drivers,
     executions,
     library,
+    openapi,
     policies,
     router,
     rows,
@@ -42,6 +43,7 @@ def build_router(
 ) -> router.Router:
     api = router.Router(authorize=authorize or (lambda req, rule, read: None), max_body=max_body)
     versions.register(api)
+    openapi.register(api)
     for module in _MODULES:
         module.register(api, services)
     return api

@@ -74,6 +74,10 @@ class Router:
             )
         )
 
+    def routes(self) -> tuple[Route, ...]:
+        """The registered routes, in matching order."""
+        return tuple(self._routes)
+
     def rules(self) -> list[tuple[str, bool]]:
         """Every (authorization rule name, is-read) the routes can check, for the policy defaults."""
         found: dict[str, bool] = {}
