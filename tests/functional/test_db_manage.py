@@ -13,16 +13,13 @@ from sqlalchemy import URL, inspect
 from congress.db import schema
 from congress.db.api import Database
 from congress.db.engine import create_engine
-from tests.unit.db.backends import BACKENDS, Unavailable, scratch_database
+from tests.unit.db.backends import BACKENDS, Unavailable, any_database
 
 
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[URL]:
-    if request.param == "sqlite":
-        yield URL.create("sqlite", database=str(tmp_path / "state" / "congress.sqlite"))
-        return
     try:
-        with scratch_database(request.param) as url:
+        with any_database(request.param, tmp_path) as url:
             yield url
     except Unavailable as exc:
         pytest.skip(str(exc))

@@ -12,6 +12,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy
 from sqlalchemy import URL, make_url
@@ -59,3 +60,13 @@ def scratch_database(backend: str) -> Iterator[URL]:
             force = " WITH (FORCE)" if backend == "postgresql" else ""
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}{force}")
         admin.dispose()
+
+
+@contextmanager
+def any_database(backend: str, directory: Path) -> Iterator[URL]:
+    """An empty database on ``backend``: a new SQLite file under ``directory``, else a scratch database."""
+    if backend == "sqlite":
+        yield URL.create("sqlite", database=str(directory / "state" / "congress.sqlite"))
+    else:
+        with scratch_database(backend) as url:
+            yield url
