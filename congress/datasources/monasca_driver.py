@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from congress.datasources import translator as tr
@@ -148,9 +148,6 @@ class MonascaWebhookDriver(PushDriverBase):
             self._replace_tables(
                 merge_alarms(current, new, payload["alarm_id"], time.time() - self.hours_to_keep * 3600)
             )
-
-    def push_rows(self, table: str, rows: Sequence[Any]) -> None:
-        raise UpdateNotPermitted(f"datasource {self.name!r} is updated by Monasca webhook notifications only")
 
 
 def merge_alarms(
