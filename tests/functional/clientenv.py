@@ -11,6 +11,7 @@ PyYAML 6 and ``ClientEnv.legacy_yaml_reason`` says why; only the create-from-fil
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import functools
 import hashlib
@@ -19,6 +20,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +33,80 @@ LEGACY_YAML_BUILD_DEPS = ("Cython<3", "wheel", "setuptools")
 MARKER_NAME = ".congress-client-marker.json"
 PIP_TIMEOUT_S = 900
 CLI_TIMEOUT_S = 120
+
+# The `openstack` CLI costs ~1.2 s per run, nearly all of it imports. This launcher (run by the venv's python)
+# imports the CLI once, then forks a fresh child per command: the child is the real `openstack` process
+# (openstackclient.shell.main(argv), its own stdout/stderr/env, exit status), minus the import time.
+# Protocol: one JSON request per line on stdin, one exit status per line on stdout.
+_LAUNCHER = """
+import json, os, signal, sys
+sys.argv[0] = "openstack"  # cliff takes the program name from argv[0] at import time
+from openstackclient import shell
+import congressclient.osc.v1.api_versions, congressclient.osc.v1.datasource
+import congressclient.osc.v1.driver, congressclient.osc.v1.policy
+replies = os.fdopen(os.dup(1), "w")
+for line in sys.stdin:
+    req = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        for fd, path in ((1, req["stdout"]), (2, req["stderr"])):
+            os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
+        os.environ.clear()
+        os.environ.update(req["env"])
+        signal.alarm(req["timeout"])
+        sys.argv[1:] = req["argv"]
+        try:
+            code = shell.main(req["argv"])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code or 0)
+    _, status = os.waitpid(pid, 0)
+    replies.write(json.dumps(os.waitstatus_to_exitcode(status)) + "\\n")
+    replies.flush()
+"""
+
+
+class _Launcher:
+    """Client side of _LAUNCHER: one per venv and session, used by one test at a time."""
+
+    def __init__(self, python: Path) -> None:
+        self._dir = Path(tempfile.mkdtemp(prefix="congress-cli-"))
+        self._log = (self._dir / "launcher.log").open("w")
+        self._proc = subprocess.Popen(
+            [str(python), "-c", _LAUNCHER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+            text=True, bufsize=1,
+        )
+        self._lock = threading.Lock()
+        atexit.register(self.close)
+
+    def run(self, argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        out, err = self._dir / "stdout", self._dir / "stderr"
+        request = {"argv": argv[1:], "env": env, "stdout": str(out), "stderr": str(err)}
+        request["timeout"] = CLI_TIMEOUT_S
+        with self._lock:
+            assert self._proc.stdin is not None and self._proc.stdout is not None
+            self._proc.stdin.write(json.dumps(request) + "\n")
+            self._proc.stdin.flush()
+            reply = self._proc.stdout.readline()
+            if not reply:
+                raise RuntimeError(f"the CLI launcher died: {(self._dir / 'launcher.log').read_text()}")
+            return subprocess.CompletedProcess(argv, json.loads(reply), out.read_text(), err.read_text())
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.stdin.close()
+            self._proc.wait(timeout=30)
+        self._log.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+@functools.cache
+def _launcher(venv: Path) -> _Launcher:
+    return _Launcher(venv / "bin" / "python")
+
 
 # Runs one python-congressclient API call inside the client venv: request and answer are JSON on stdin/stdout.
 _API_CALL = """
@@ -160,14 +237,7 @@ class ClientEnv:
         """Run ``openstack ARGS`` with OS_* variables cleared (plus ``env``); never raises on exit status."""
         base = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "OSL_"))}
         base.update(env or {})
-        return subprocess.run(
-            [str(self.openstack), *args],
-            capture_output=True,
-            text=True,
-            timeout=CLI_TIMEOUT_S,
-            env=base,
-            stdin=subprocess.DEVNULL,
-        )
+        return _launcher(self.venv).run([str(self.openstack), *args], base)
 
     def run_cli(self, url: str, *args: str) -> subprocess.CompletedProcess[str]:
         """``openstack --os-auth-type none --os-endpoint URL congress ARGS`` (args without the prefix)."""
