@@ -12,11 +12,12 @@ accepts rows over the API. Subclasses declare ``driver_id``, ``description``,
 from __future__ import annotations
 
 import datetime
+import functools
 import inspect
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -316,18 +317,28 @@ class PollingDriver(DataSourceDriver):
     def fetch(self, root_table: str) -> Iterable[Any]:
         raise NotImplementedError
 
+    def table_sources(self) -> Iterator[tuple[str, Callable[[], Mapping[str, Iterable[Row]]]]]:
+        """(label, produce) per unit of fetching; ``produce()`` returns tables. Default: one per active root.
+
+        Drivers with hand-written translation (murano, plexxi, config) override this.
+        """
+        for root in self.translators:
+            if root.table not in self._lazy:
+                yield root.table, functools.partial(self._translate_root, root)
+
+    def _translate_root(self, root: tr.HDict | tr.VDict | tr.ListOf) -> tr.Tables:
+        return tr.translate(root, self.fetch(root.table))
+
     def poll(self) -> None:
         """Fetch and translate every active root, then publish; on failure raise PollError, keep state."""
         with self._poll_lock:
-            new: dict[str, set[Row]] = {}
-            for root in self.translators:
-                if root.table in self._lazy:
-                    continue
+            new: dict[str, Iterable[Row]] = {}
+            for label, produce in self.table_sources():
                 try:
-                    new.update(tr.translate(root, self.fetch(root.table)))
+                    new.update(produce())
                 except Exception as exc:
                     self.consecutive_failures += 1
-                    error = f"{root.table}: {type(exc).__name__}: {exc}"
+                    error = f"{label}: {type(exc).__name__}: {exc}"
                     with self._state_lock:
                         self._status.last_error = error
                     LOG.warning("datasource %s: poll failed: %s", self.name, error)
