@@ -31,16 +31,18 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 
 from congress.engine.compiled import NEGATIVE, CompiledRule, RelKey
 from congress.engine.graph import components
-from congress.engine.plan import SEED_DRIVER, PlanSpec, get_plan
+from congress.engine.plan import SEED_DRIVER, PlanSpec, estimate, get_plan
 from congress.engine.relation import Relation
 from congress.engine.values import Row
 
 ChangeListener = Callable[[RelKey, list[Row], list[Row]], None]
 
 _FULL_COUNT = PlanSpec(emit="count")
+LARGE_DELTA = 1000
 _FULL_SET = PlanSpec(emit="set")
 
 
@@ -65,8 +67,14 @@ class Dataflow:
             self.recursive.append(False)
         return found
 
-    def base_rows(self, key: RelKey) -> set[Row]:
-        return self.base.get(key, set())
+    def base_rows(self, key: RelKey) -> AbstractSet[Row]:
+        """The stored rows of a table (its facts or datasource rows).
+
+        Tables no rule derives (all datasource tables) keep no separate copy:
+        their rows are their base.
+        """
+        found = self.base.get(key)
+        return found if found is not None else self.relation(key).rows.keys()
 
     def is_recursive(self, key: RelKey) -> bool:
         self.relation(key)
@@ -77,16 +85,25 @@ class Dataflow:
         """Insert and delete base rows of tables (deletes first); rows already in that state are ignored."""
         run = _Propagation(self)
         for key, inserted, deleted in changes:
-            self.relation(key)
-            base = self.base.setdefault(key, set())
-            removed = [row for row in dict.fromkeys(deleted) if row in base]
-            added = [row for row in dict.fromkeys(inserted) if row not in base]
+            relation = self.relation(key)
+            inserted = inserted if type(inserted) is set else set(inserted)
+            base = self.base.get(key)
+            if base is None:  # only stored rows: apply the difference right away
+                rows = relation.rows
+                removed = [row for row in dict.fromkeys(deleted) if row in rows and row not in inserted]
+                added = inserted.difference(rows)
+                run.apply(key, removed, dict.fromkeys(added, 1))
+                continue
+            removed = base.intersection(deleted)
             base.difference_update(removed)
+            added = inserted.difference(base)
             base.update(added)
             run.base_changed(key, added, removed)
         run.finish()
 
     def add_rule(self, rule: CompiledRule) -> None:
+        if rule.head_key not in self.base:
+            self.base[rule.head_key] = set(self.relation(rule.head_key).rows)
         self.rules_by_head.setdefault(rule.head_key, []).append(rule)
         for position, literal in enumerate(rule.body):
             if literal.key is not None:
@@ -167,7 +184,7 @@ class _Propagation:
             found = self.counts[key] = {}
         return found
 
-    def base_changed(self, key: RelKey, added: list[Row], removed: list[Row]) -> None:
+    def base_changed(self, key: RelKey, added: set[Row], removed: set[Row]) -> None:
         flow = self.flow
         component = flow.component[key]
         if flow.recursive[component]:
@@ -201,14 +218,14 @@ class _Propagation:
     def apply_counts(self, key: RelKey, changes: dict[Row, int]) -> None:
         rows = self.flow.relations[key].rows
         deleted: list[Row] = []
-        inserted: list[tuple[Row, int]] = []
+        inserted: dict[Row, int] = {}
         for row, change in changes.items():
             if not change:
                 continue
             old = rows.get(row, 0)
             new = old + change
             if old == 0:
-                inserted.append((row, new))
+                inserted[row] = new
             elif new == 0:
                 deleted.append(row)
             else:
@@ -223,14 +240,14 @@ class _Propagation:
             get_plan(rule, _FULL_COUNT, flow.relation)(None, None, target, 1)
         rows = flow.relations[key].rows
         deleted = [row for row in rows if target.get(row, 0) <= 0]
-        inserted = []
+        inserted = {}
         for row, count in target.items():
             if count <= 0:
                 continue
             if row in rows:
                 rows[row] = count
             else:
-                inserted.append((row, count))
+                inserted[row] = count
         self.apply(key, deleted, inserted)
 
     # -- recursive components ---------------------------------------------------
@@ -251,17 +268,17 @@ class _Propagation:
             new = [set(rel.rows) for rel in relations]
             for rel, rows in zip(relations, old, strict=True):
                 rel.clear()
-                rel.add_counted(rows.items())
+                rel.add_counted(rows)
             for key, before, after in zip(members, old, new, strict=True):
                 deleted = [r for r in before if r not in after]
-                self.apply(key, deleted, [(r, 1) for r in after if r not in before])
+                self.apply(key, deleted, dict.fromkeys([r for r in after if r not in before], 1))
         else:
             start = {key: self.seeds.pop(key, set()) for key in members}
             added = self.semi_naive(members, start)
             for rel, rows in zip(relations, added, strict=True):
                 rel.remove(rows)
             for key, rows in zip(members, added, strict=True):
-                self.apply(key, [], [(r, 1) for r in rows])
+                self.apply(key, [], dict.fromkeys(rows, 1))
 
     def semi_naive(self, members: list[RelKey], start: dict[RelKey, set[Row]]) -> list[set[Row]]:
         """Add ``start`` and everything it derives inside the component; return what was added."""
@@ -275,7 +292,7 @@ class _Propagation:
             if not delta:
                 break
             for key, rows in delta.items():
-                flow.relations[key].add(rows)
+                flow.relations[key].add(list(rows))
                 added[key] |= rows
             derived: dict[RelKey, set[Row]] = {}
             for key, rows in delta.items():
@@ -288,7 +305,7 @@ class _Propagation:
         return [added[key] for key in members]
 
     # -- applying a table's change and feeding its readers ------------------------
-    def apply(self, key: RelKey, deleted: list[Row], inserted: list[tuple[Row, int]]) -> None:
+    def apply(self, key: RelKey, deleted: list[Row], inserted: dict[Row, int]) -> None:
         if not deleted and not inserted:
             return
         flow = self.flow
@@ -303,10 +320,9 @@ class _Propagation:
         rows: list[Row] = []
         if inserted:
             relation.add_counted(inserted)
-            rows = [row for row, _ in inserted]
-            added = set(rows)
+            rows = list(inserted)
             for rule, position in readers:
-                self.feed(rule, position, rows, added, deleting=False)
+                self.feed(rule, position, rows, inserted, deleting=False)
         if flow.on_change is not None:
             flow.on_change(key, rows, deleted)
 
@@ -327,10 +343,16 @@ class _Propagation:
             return
         if component in self.recompute:
             return
-        sign = -1 if deleting else 1
-        if negative:
-            sign = -sign
         key = rule.body[position].key
         shared = sum(1 for lit in rule.body if lit.key == key) > 1
         spec = PlanSpec(SEED_DRIVER, position, ("before" if deleting else "after") if shared else None)
+        if len(rows) > LARGE_DELTA and (
+            estimate(rule, spec, flow.relation, len(rows)) > estimate(rule, _FULL_COUNT, flow.relation, 1)
+        ):
+            self.recompute.add(component)  # evaluating the head afresh is cheaper than joining this delta
+            return
+        sign = -1 if deleting else 1
+        if negative:
+            sign = -sign
         get_plan(rule, spec, flow.relation)(rows, rowset, self.counts_of(head), sign)
+

@@ -9,6 +9,7 @@ streams of table deltas and execution requests emitted after each update.
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -36,7 +37,7 @@ from congress.engine.interface import (
     TableDelta,
 )
 from congress.engine.policy import SYSTEM_POLICIES, Policy, check_name, normalize_kind
-from congress.engine.values import ingest_row, norm, plain_row
+from congress.engine.values import ingest_rows, norm, plain_row
 from congress.exceptions import (
     PolicyAlreadyExists,
     PolicyNameInvalid,
@@ -261,12 +262,9 @@ class PolicyEngine:
     # -- datasource data --------------------------------------------------------
     def replace_table(self, datasource: str, table: str, rows: Iterable[Sequence]) -> None:
         key, width = self._datasource_table(datasource, table)
-        new = self._ingest(rows, width, datasource, table)
-        old = self.flow.base_rows(key)
-        new_set = set(new)
+        new = set(self._ingest(rows, width, datasource, table))
         with self._update():
-            added = [r for r in new_set if r not in old]
-            self.flow.change_base([(key, added, [r for r in old if r not in new_set])])
+            self.flow.change_base([(key, new, self.flow.base_rows(key) - new)])
 
     def update_table(
         self, datasource: str, table: str, insert: Iterable[Sequence] = (), delete: Iterable[Sequence] = ()
@@ -288,13 +286,13 @@ class PolicyEngine:
 
     @staticmethod
     def _ingest(rows: Iterable[Sequence], width: int, datasource: str, table: str) -> list[Row]:
-        converted = [ingest_row(row) for row in rows]
-        for row in converted:
-            if len(row) != width:
-                raise UpdateNotPermitted(
-                    f"Update not permitted: row {list(row)} of {datasource}:{table} has {len(row)} "
-                    f"columns but exactly {width} are permitted"
-                )
+        converted = ingest_rows(rows)
+        if any(len(row) != width for row in converted):
+            row = next(row for row in converted if len(row) != width)
+            raise UpdateNotPermitted(
+                f"Update not permitted: row {list(row)} of {datasource}:{table} has {len(row)} "
+                f"columns but exactly {width} are permitted"
+            )
         return converted
 
     # -- reading ----------------------------------------------------------------
@@ -361,15 +359,23 @@ class PolicyEngine:
 
     @contextmanager
     def _update(self) -> Iterator[None]:
-        if self._quiet:
-            yield
-            return
-        self._changes = []
+        """One update: changes are emitted at the end. The cyclic garbage collector is paused
+        meanwhile (rows and indexes make no cycles, and it would rescan them all repeatedly)."""
+        collecting = gc.isenabled()
+        gc.disable()
         try:
-            yield
+            if self._quiet:
+                yield
+                return
+            self._changes = []
+            try:
+                yield
+            finally:
+                changes, self._changes = self._changes, []
+                self._emit(changes)
         finally:
-            changes, self._changes = self._changes, []
-            self._emit(changes)
+            if collecting:
+                gc.enable()
 
     def _record_change(self, key: RelKey, inserted: list[Row], deleted: list[Row]) -> None:
         self._changes.append((key, inserted, deleted))
@@ -384,9 +390,9 @@ class PolicyEngine:
             if table.startswith(EXECUTE_PREFIX):
                 requests.extend(_execution_requests(namespace, table, inserted))
                 continue
-            deltas.append(
-                TableDelta(namespace, table, tuple(map(plain_row, inserted)), tuple(map(plain_row, deleted)))
-            )
+            if self._delta_listeners:
+                rows_in, rows_out = tuple(map(plain_row, inserted)), tuple(map(plain_row, deleted))
+                deltas.append(TableDelta(namespace, table, rows_in, rows_out))
         if deltas:
             for listener in self._delta_listeners:
                 listener(deltas)

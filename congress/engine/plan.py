@@ -74,6 +74,32 @@ def order_body(rule: CompiledRule, bound: set[str], skip: int | None = None) -> 
     return order
 
 
+def estimate(rule: CompiledRule, spec: PlanSpec, relation_of: RelationOf, seed_rows: int) -> float:
+    """Rough number of rows a plan visits: each positive literal multiplies by its expected matches."""
+    if spec.seed == SEED_DRIVER:
+        bound = set(rule.body[spec.driver].variables())
+    elif spec.seed == SEED_HEAD:
+        bound = {t.name for t in rule.head_args if isinstance(t, Variable)}
+    else:
+        bound = set()
+    width = float(seed_rows)
+    total = width
+    skip = spec.driver if spec.seed == SEED_DRIVER else None
+    for position in order_body(rule, bound, skip):
+        lit = rule.body[position]
+        if lit.kind == POSITIVE:
+            relation = relation_of(lit.key)
+            columns = tuple(c for c, t in enumerate(lit.args) if isinstance(t, Constant) or t.name in bound)
+            if not columns:
+                width *= len(relation.rows)
+            elif len(columns) < len(lit.args):
+                index = relation.index(columns)
+                width *= len(relation.rows) / max(len(index), 1)
+            total += width
+            bound.update(lit.variables())
+    return total
+
+
 def _next_literal(body: tuple[Literal, ...], remaining: list[int], bound: set[str]) -> int | None:
     best, best_score = None, None
     for i in remaining:
@@ -95,6 +121,17 @@ def _next_literal(body: tuple[Literal, ...], remaining: list[int], bound: set[st
     return best
 
 
+def _needed_variables(rule: CompiledRule, all_of_them: bool) -> set[str]:
+    """Variables whose value is used: in the head, or in two places of the body (a join or a check)."""
+    seen: dict[str, int] = {}
+    for lit in rule.body:
+        for name in lit.variables():
+            seen[name] = seen.get(name, 0) + 1
+    needed = {name for name, count in seen.items() if count > 1 or all_of_them}
+    needed.update(t.name for t in rule.head_args if isinstance(t, Variable))
+    return needed
+
+
 class _Generator:
     def __init__(self, rule: CompiledRule, spec: PlanSpec, relation_of: RelationOf) -> None:
         self.rule = rule
@@ -105,6 +142,7 @@ class _Generator:
         self.names: dict[str, str] = {}  # rule variable -> python local
         self.depth = 1
         self.rows = 0
+        self.needed = _needed_variables(rule, spec.emit == "bindings")
 
     # -- helpers ------------------------------------------------------------
     def obj(self, value: object) -> str:
@@ -146,9 +184,10 @@ class _Generator:
             if col in skip_columns:
                 continue
             if isinstance(term, Variable) and term.name not in self.names:
-                local = f"v{len(self.names)}"
-                self.names[term.name] = local
-                self.emit(f"{local} = {row}[{col}]")
+                if term.name in self.needed:
+                    local = f"v{len(self.names)}"
+                    self.names[term.name] = local
+                    self.emit(f"{local} = {row}[{col}]")
             else:
                 self.emit(f"if {row}[{col}] != {self.expr(term)}: continue")
 

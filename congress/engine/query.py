@@ -17,7 +17,7 @@ from congress.datalog.parser import parse_query
 from congress.engine.compiled import POSITIVE, CompiledRule, compile_rule
 from congress.engine.plan import PlanSpec, get_plan, order_body
 from congress.engine.policy import Policy
-from congress.engine.values import plain
+from congress.engine.values import norm, plain
 from congress.exceptions import CongressError, PolicySyntaxError, QuerySyntaxError
 
 if TYPE_CHECKING:
@@ -48,6 +48,10 @@ def select(
         return [parsed]  # the keyword table: the original answered the query itself
     literals = parsed.body if isinstance(parsed, Rule) else (parsed,) if isinstance(parsed, Atom) else parsed
     literals = tuple(_resolve_columns(engine, policy, lit) for lit in literals)
+    if isinstance(parsed, Atom) and not parsed.negated:
+        direct = _select_table(engine, policy, literals[0])
+        if direct is not None:
+            return direct
     compiled, bindings = evaluate(engine, policy, literals, cache_key=(policy.name, str(query)))
     names = compiled.variables()
     answers: dict[str, Atom | Rule] = {}
@@ -61,6 +65,38 @@ def select(
             for lit in literals:
                 answer = instantiate(lit, binding)
                 answers.setdefault(str(answer), answer)
+    return list(answers.values())
+
+
+def _select_table(engine: PolicyEngine, policy: Policy, atom: Atom) -> list[Atom] | None:
+    """A single table atom answered by an index lookup, without compiling a plan (None: not a table)."""
+    key, builtin = engine._resolver(policy)(atom)  # noqa: SLF001
+    if builtin is not None:
+        return None
+    if atom.modal is not None:
+        key = (policy.name, f"{atom.modal}[{atom.qualified_table}]")
+    relation = engine.flow.relations.get(key)
+    if relation is None or not relation.rows:
+        return []
+    if len(next(iter(relation.rows))) != len(atom.args):
+        return []
+    columns = tuple(c for c, t in enumerate(atom.args) if isinstance(t, Constant))
+    values = tuple(norm(atom.args[c].value) for c in columns)
+    if len(columns) == len(atom.args):
+        candidates = [values] if values in relation.rows else []
+    elif columns:
+        candidates = relation.lookup(columns, values)
+    else:
+        candidates = relation.rows
+    answers = {}
+    for row in candidates:
+        binding: dict[str, object] = {}
+        if all(
+            isinstance(t, Constant) or binding.setdefault(t.name, value) == value
+            for t, value in zip(atom.args, row, strict=True)
+        ):
+            answer = instantiate(atom, binding)
+            answers.setdefault(str(answer), answer)
     return list(answers.values())
 
 

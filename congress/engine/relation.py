@@ -3,7 +3,9 @@
 A relation maps each present row to its derivation count (how many facts and
 rule instantiations support it; recursive tables just keep 1). Indexes map the
 values of a set of columns -- the bare value for one column, a tuple for
-several -- to the set of rows having them. Buckets that become empty are
+several -- to the rows having them. A bucket is a list (appending does not
+hash the row); a large one becomes a set the first time a row is removed from
+it, so removals stay cheap even for a column with few distinct values. Buckets that become empty are
 removed, so ``key in index`` means "some row matches". Indexes are built the
 first time a rule plan asks for them and kept up to date on every change.
 """
@@ -11,10 +13,13 @@ first time a rule plan asks for them and kept up to date on every change.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 
 from congress.engine.values import Row
 
 Columns = tuple[int, ...]
+
+SMALL_BUCKET = 16
 
 
 class Relation:
@@ -44,26 +49,20 @@ class Relation:
         key = values[0] if len(columns) == 1 else values
         return self.index(columns).get(key, ())
 
-    def add(self, rows: Iterable[Row], count: int = 1) -> None:
+    def add(self, rows: list[Row], count: int = 1) -> None:
         """Add rows that are not present yet, each with ``count`` derivations."""
-        rows = list(rows)
-        stored = self.rows
-        for row in rows:
-            stored[row] = count
+        self.rows.update(dict.fromkeys(rows, count))
         for columns, index in self.indexes.items():
             _index_add(index, columns, rows)
 
-    def add_counted(self, counted: Iterable[tuple[Row, int]]) -> None:
-        counted = list(counted)
+    def add_counted(self, counted: dict[Row, int]) -> None:
+        """Add rows that are not present yet with their counts."""
         self.rows.update(counted)
-        if self.indexes:
-            rows = [row for row, _ in counted]
-            for columns, index in self.indexes.items():
-                _index_add(index, columns, rows)
+        for columns, index in self.indexes.items():
+            _index_add(index, columns, counted)
 
-    def remove(self, rows: Iterable[Row]) -> None:
+    def remove(self, rows: list[Row]) -> None:
         """Remove present rows."""
-        rows = list(rows)
         stored = self.rows
         for row in rows:
             del stored[row]
@@ -77,30 +76,29 @@ class Relation:
 
 
 def _index_add(index: dict, columns: Columns, rows: Iterable[Row]) -> None:
-    if len(columns) == 1:
-        (col,) = columns
-        for row in rows:
-            key = row[col]
-            bucket = index.get(key)
-            if bucket is None:
-                index[key] = {row}
-            else:
-                bucket.add(row)
-    else:
-        for row in rows:
-            key = tuple([row[c] for c in columns])
-            bucket = index.get(key)
-            if bucket is None:
-                index[key] = {row}
-            else:
-                bucket.add(row)
+    rows = list(rows)
+    get = index.get
+    for key, row in zip(map(itemgetter(*columns), rows), rows, strict=True):
+        bucket = get(key)
+        if bucket is None:
+            index[key] = [row]
+        elif type(bucket) is list:
+            bucket.append(row)
+        else:
+            bucket.add(row)
 
 
 def _index_remove(index: dict, columns: Columns, rows: Iterable[Row]) -> None:
-    single = columns[0] if len(columns) == 1 else None
-    for row in rows:
-        key = row[single] if single is not None else tuple([row[c] for c in columns])
+    rows = list(rows)
+    for key, row in zip(map(itemgetter(*columns), rows), rows, strict=True):
         bucket = index[key]
-        bucket.discard(row)
+        if type(bucket) is list:
+            if len(bucket) > SMALL_BUCKET:
+                bucket = index[key] = set(bucket)
+                bucket.discard(row)
+            else:
+                bucket.remove(row)
+        else:
+            bucket.discard(row)
         if not bucket:
             del index[key]

@@ -14,6 +14,7 @@ builtin sees it (``equal(1, 1.0)`` holds, as in the original).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import Any
 
 from congress.datalog.ast import Value
@@ -83,11 +84,13 @@ def to_congress(value: Any) -> Value:
     return str(value)
 
 
-def ingest_row(row: Iterable[Any]) -> Row:
-    """A datasource row converted cell by cell (fast path when it is all str/int)."""
-    out = tuple(row)
-    for value in out:
-        kind = type(value)
-        if kind is not str and kind is not int:
-            return tuple(to_congress(v) for v in out)
-    return out
+_PLAIN_TYPES = frozenset((str, int))
+
+
+def ingest_rows(rows: Iterable[Iterable[Any]]) -> list[Row]:
+    """Datasource rows as tuples of Congress values; when every cell is a str or an int
+    (the common case, checked in one C-level pass) nothing is converted."""
+    rows = [row if type(row) is tuple else tuple(row) for row in rows]
+    if set(map(type, chain.from_iterable(rows))) <= _PLAIN_TYPES:
+        return rows
+    return [tuple(map(to_congress, row)) for row in rows]
