@@ -2,7 +2,7 @@
 
 SQLite always; MariaDB/MySQL and PostgreSQL when their server answers (URLs
 overridable with CONGRESS_TEST_MYSQL_URL / CONGRESS_TEST_POSTGRESQL_URL, which
-name the server and an existing database to connect to for admin work).
+name the server and, for PostgreSQL, an existing database to connect to for admin work).
 A session creates ``congress_test_<random>`` on each server and drops it at the end.
 """
 
@@ -20,9 +20,9 @@ from sqlalchemy import URL, make_url
 BACKENDS = ("sqlite", "mysql", "postgresql")
 
 ADMIN_URLS = {
-    "mysql": os.environ.get("CONGRESS_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
+    "mysql": os.environ.get("CONGRESS_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/"),
     "postgresql": os.environ.get(
-        "CONGRESS_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        "CONGRESS_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     ),
 }
 _CONNECT_TIMEOUT = {"mysql": {"connect_timeout": 3}, "postgresql": {"connect_timeout": 3}}
