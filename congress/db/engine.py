@@ -4,7 +4,7 @@
   transaction opened with ``BEGIN IMMEDIATE`` so two writers queue up instead of
   failing when a read lock would have to be upgraded. Parent directories of the
   database file are created.
-* MySQL/MariaDB through PyMySQL (``mysql://`` means ``mysql+pymysql://``), utf8mb4.
+* MySQL/MariaDB through PyMySQL (``mysql://`` means ``mysql+pymysql://``), utf8mb4, strict sql_mode.
 * PostgreSQL through psycopg 3 (``postgresql://`` means ``postgresql+psycopg://``).
 """
 
@@ -37,7 +37,16 @@ def create_engine(url: str | URL, *, echo: bool = False) -> Engine:
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _create_sqlite_engine(parsed, echo)
-    return sqlalchemy.create_engine(parsed, echo=echo, pool_pre_ping=True)
+    engine = sqlalchemy.create_engine(parsed, echo=echo, pool_pre_ping=True)
+    if parsed.get_backend_name() == "mysql":
+        event.listen(engine, "connect", _strict_mysql_session)
+    return engine
+
+
+def _strict_mysql_session(dbapi_connection: Any, _record: Any) -> None:
+    """Errors instead of silently truncated or coerced values, whatever the server's default sql_mode."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET SESSION sql_mode = 'TRADITIONAL'")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

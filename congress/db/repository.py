@@ -7,10 +7,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import String, event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from congress.exceptions import CongressError
+
 Model = TypeVar("Model")
+
+
+class ValueRejected(CongressError):
+    """A value the database cannot hold as given (too long for its column)."""
+
+    code = "bad_request"
 
 
 def new_id() -> str:
@@ -26,6 +34,8 @@ class Repository:
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
+        if not event.contains(sessions, "before_flush", _check_lengths):
+            event.listen(sessions, "before_flush", _check_lengths)
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
@@ -46,3 +56,17 @@ def find_by_name_or_id(
         if found is not None:
             break
     return found
+
+
+def _check_lengths(session: Session, _context: object, _instances: object) -> None:
+    """Refuse over-long strings before they reach the database.
+
+    Backends differ here (SQLite stores them, PostgreSQL raises a DataError,
+    a non-strict MySQL truncates); this makes every one refuse them the same way.
+    """
+    for obj in (*session.new, *session.dirty):
+        for column in inspect(obj).mapper.columns:
+            value = getattr(obj, column.key)
+            length = getattr(column.type, "length", None) if isinstance(column.type, String) else None
+            if isinstance(value, str) and length is not None and len(value) > length:
+                raise ValueRejected(f"{column.key} must be at most {length} characters, got {len(value)}")

@@ -78,3 +78,10 @@ def test_sequence_numbers_continue_after_a_restart(db: Database, reopen: Callabl
     db.executions.append("p", "s", "a", [], status="ok")
     restarted = reopen()
     assert restarted.executions.append("p", "s", "a", [], status="ok").seq == 3
+
+
+def test_mysql_sessions_are_strict(db: Database) -> None:
+    if db.engine.dialect.name != "mysql":
+        pytest.skip("MySQL only")
+    with db.engine.connect() as conn:
+        assert "STRICT_ALL_TABLES" in conn.exec_driver_sql("SELECT @@SESSION.sql_mode").scalar()

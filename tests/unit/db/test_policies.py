@@ -5,6 +5,7 @@ from collections.abc import Callable
 import pytest
 
 from congress.db.api import Database, NewRule
+from congress.db.repository import ValueRejected
 from congress.exceptions import PolicyAlreadyExists, PolicyNotExists, RuleAlreadyExists, RuleNotExists
 
 
@@ -123,3 +124,13 @@ def test_delete_policy_removes_its_rules_and_only_its_rules(db: Database) -> Non
     assert db.policies.rules_by_policy() == {"q": [kept]}
     # the name is free again
     assert db.policies.create("p").name == "p"
+
+
+def test_values_too_long_for_their_column_are_refused_alike_on_every_backend(db: Database) -> None:
+    with pytest.raises(ValueRejected, match="name must be at most 255 characters"):
+        db.policies.create("p" * 256)
+    with pytest.raises(ValueRejected, match="abbreviation must be at most 5 characters"):
+        db.policies.create("p", abbreviation="toolong")
+    with pytest.raises(ValueRejected):
+        db.policies.create("p", rules=[NewRule("p(1)", name="n" * 256)])
+    assert db.policies.list() == []
