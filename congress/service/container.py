@@ -56,7 +56,7 @@ def build(
 ) -> Services:
     bus = bus or LocalBus()
     actions = ActionDispatcher(bus, db.executions, enabled=enable_execute_action)
-    policies = PolicyService(engine, db.policies, actions)
+    policies = PolicyService(engine, db.policies, actions, bus)
     datasources = DataSourceService(db.datasources, db.table_data, drivers, policies, bus)
     return Services(policies, datasources, LibraryService(db.library), drivers, actions, db, sync_period)
 

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from congress.datalog.ast import Atom, Constant
 from congress.db.policies import PolicyRepository
 from congress.db.records import NewRule, PolicyRecord, RuleRecord
+from congress.dse.bus import Bus, ServiceUnavailable
 from congress.dse.messages import TableUpdate
 from congress.engine import render_proof
 from congress.engine.interface import ExecutionRequest, PolicyEngineProtocol, StoredRule
@@ -62,11 +63,12 @@ def rule_document(record: RuleRecord, text: str | None = None) -> dict[str, Any]
 
 class PolicyService:
     def __init__(
-        self, engine: PolicyEngineProtocol, repo: PolicyRepository, dispatcher: ActionDispatcher
+        self, engine: PolicyEngineProtocol, repo: PolicyRepository, dispatcher: ActionDispatcher, bus: Bus
     ) -> None:
         self._engine = engine
         self._repo = repo
         self._dispatcher = dispatcher
+        self._bus = bus
         self._lock = threading.RLock()
         self._requests: list[ExecutionRequest] = []
         engine.add_execution_listener(self._requests.append)
@@ -91,7 +93,7 @@ class PolicyService:
             for policy, rules in self._repo.rules_by_policy().items():
                 for rule in rules:
                     try:
-                        self._engine.insert_rule(policy, rule.rule, rule_id=rule.id)
+                        self._subscribe(self._engine.insert_rule(policy, rule.rule, rule_id=rule.id))
                     except CongressError as exc:
                         LOG.error("Stored rule %s of policy %s no longer loads: %s", rule.id, policy, exc)
             self._requests.clear()  # restoring re-derives old executions; they already ran
@@ -186,6 +188,19 @@ class PolicyService:
         for rule in rules:
             self._mutate(lambda r=rule: self._engine.insert_rule(record.name, r.rule, rule_id=r.id))
 
+    def _subscribe(self, stored: StoredRule) -> None:
+        """Tell each datasource a rule reads from that its table is used (lazy tables start being fetched)."""
+        for atom in stored.rule.body:
+            if atom.theory and atom.theory in self._datasources():
+                try:
+                    self._bus.call(atom.theory, "subscribe_table", table=atom.table)
+                except ServiceUnavailable:  # a disabled data source: nothing is fetched anyway
+                    LOG.debug("Data source %s is not running; %s not subscribed", atom.theory, atom.table)
+
+    def _datasources(self) -> set[str]:
+        with self._lock:
+            return {n for n in self._engine.policy_names() if self._engine.policy_kind(n) == DATASOURCE_KIND}
+
     # -- rules --------------------------------------------------------------
     def list_rules(self, ref: str) -> list[dict[str, Any]]:
         try:
@@ -217,6 +232,7 @@ class PolicyService:
             except BaseException:
                 self._mutate(lambda: self._engine.delete_rule(policy.name, stored.id))
                 raise
+        self._subscribe(stored)
         return rule_document(record, pretty_rule(stored.rule))
 
     def get_rule(self, ref: str, rule_id: str) -> dict[str, Any]:

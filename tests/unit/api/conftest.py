@@ -9,9 +9,12 @@ from webob import Request
 
 from congress.api.app import RootApp, build_router
 from congress.api.versions import VersionsApp
+from congress.datasources import translator as tr
+from congress.datasources.base import PollingDriver
 from congress.datasources.nova_driver import NovaDriver
 from congress.datasources.push_driver import PushDriver
 from congress.db.api import Database
+from congress.engine import PolicyEngine
 from congress.service.container import build
 from congress.service.drivers import DriverCatalog
 
@@ -33,14 +36,28 @@ class Client:
         return resp.status_int, (json.loads(resp.body) if resp.body else None), resp
 
 
-@pytest.fixture
-def services(tmp_path):
+class InventoryDriver(PollingDriver):
+    """A small real polling driver: a fixed inventory, one lazy-capable table."""
+
+    driver_id = "inventory"
+    description = "Fixed inventory for tests"
+    translators = (tr.HDict(table="hosts", fields=tr.fields("name")),)
+
+    def fetch(self, root_table: str) -> list[dict]:
+        return [{"name": "h1"}]
+
+
+def _services(tmp_path, drivers):
     db = Database.connect(f"sqlite:///{tmp_path}/congress.sqlite", key_file=tmp_path / "key")
     db.ensure_schema()
-    from congress.engine import PolicyEngine
-
-    services = build(db, PolicyEngine(), DriverCatalog({"push": PushDriver, "nova": NovaDriver}))
+    services = build(db, PolicyEngine(), DriverCatalog(drivers))
     services.start()
+    return services
+
+
+@pytest.fixture
+def services(tmp_path):
+    services = _services(tmp_path, {"push": PushDriver, "nova": NovaDriver})
     yield services
     services.stop()
 
@@ -48,3 +65,10 @@ def services(tmp_path):
 @pytest.fixture
 def api(services) -> Client:
     return Client(RootApp(build_router(services), VersionsApp()))
+
+
+@pytest.fixture
+def lazy_api(tmp_path):
+    services = _services(tmp_path, {"inventory": InventoryDriver})
+    yield Client(RootApp(build_router(services), VersionsApp()))
+    services.stop()

@@ -255,6 +255,25 @@ def test_secrets_are_masked_on_every_read(api):
     assert status == 400 and "Missing required config options" in body["error"]["message"]
 
 
+def test_rules_subscribe_lazy_datasource_tables(lazy_api):
+    api = lazy_api
+    assert (
+        api(
+            "POST",
+            "/v1/data-sources",
+            {"name": "inv", "driver": "inventory", "config": {"poll_time": "0", "lazy_tables": "hosts"}},
+        )[0]
+        == 201
+    )
+    assert api("POST", "/v1/data-sources/inv?action=request-refresh", {})[0] == 200
+    assert api("GET", "/v1/data-sources/inv/tables/hosts/rows")[1] == {"results": []}
+    api("POST", "/v1/policies", {"name": "lazy"})
+    assert api("POST", "/v1/policies/lazy/rules", {"rule": "h(x) :- inv:hosts(name=x)"})[0] == 201
+    assert api("POST", "/v1/data-sources/inv?action=request-refresh", {})[0] == 200
+    assert api("GET", "/v1/data-sources/inv/tables/hosts/rows")[1] == {"results": [{"data": ["h1"]}]}
+    assert api("POST", "/v1/policies/lazy?action=query", {"query": "h(x)"})[1] == {"result": ['h("h1")']}
+
+
 def test_webhook_on_a_driver_without_one_is_refused(api):
     api("POST", "/v1/data-sources", {"name": "hook", "driver": "push", "config": {"schema": {"t": ["a"]}}})
     assert api("POST", "/v1/data-sources/hook/webhook", {"event": 1})[0] == 400
