@@ -8,6 +8,7 @@ of all of them into one table.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -108,7 +109,7 @@ def format_table(results: Iterable[Result]) -> str:
             r.case,
             r.figure(r.engine),
             r.figure(r.peer),
-            "-" if r.ratio is None else f"{r.ratio:.2f}x",
+            "-" if r.ratio is None else f"{r.ratio:.3g}x",
             r.target.text if r.target else "-",
             r.verdict,
             r.note,
@@ -120,6 +121,7 @@ def format_table(results: Iterable[Result]) -> str:
            for row in [header, *lines]]
     out.insert(1, "  ".join("-" * w for w in widths))
     out.append(f"peer = {duckdb_description()} in the same run, unless the note says otherwise")
+    out.append(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (busier = noisier)")
     return "\n".join(out)
 
 
