@@ -112,7 +112,12 @@ class Router:
         return self.respond(req)(environ, start_response)
 
     def respond(self, req: Request) -> Response:
-        found = self._match(req.path_info)
+        try:
+            path = req.path_info
+            _ = req.GET  # decoded here once (webob caches it), so handlers never meet bad UTF-8
+        except UnicodeDecodeError:
+            return errors.error_response(400, "The request URL is not valid UTF-8")
+        found = self._match(path)
         if found is None:
             return errors.no_route()
         route, params = found

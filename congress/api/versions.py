@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from webob import Request, Response
 
+from congress.api.errors import error_response
 from congress.api.router import Router
 from congress.api.webutils import reply
 
@@ -31,9 +32,13 @@ class VersionsApp:
     @staticmethod
     def respond(req: Request) -> Response:
         base = req.host_url
-        if req.path_info in ("", "/"):
+        try:
+            path = req.path_info
+        except UnicodeDecodeError:
+            return error_response(400, "The request URL is not valid UTF-8")
+        if path in ("", "/"):
             return reply({"versions": [_version(f"{base}/v1/")]})
-        return reply({"choices": [_version(f"{base}/v1{req.path_info}")]}, 300)
+        return reply({"choices": [_version(f"{base}/v1{path}")]}, 300)
 
 
 def register(router: Router) -> None:

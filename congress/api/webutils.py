@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from webob import Request, Response
@@ -25,9 +26,23 @@ def json_body(req: Request, *, optional: bool = False) -> Any:
     if optional and not raw.strip():
         return {}
     try:
-        return json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite_float)
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedRequest(f"Failed to parse body as application/json: {exc}") from exc
+    except RecursionError:
+        raise MalformedRequest("Failed to parse body as application/json: nested too deeply") from None
+
+
+def _no_constant(name: str) -> float:
+    """NaN and Infinity are not JSON (Python's parser accepts them); no datalog value can hold them."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
 
 
 def json_object(req: Request, *, optional: bool = False) -> dict[str, Any]:
