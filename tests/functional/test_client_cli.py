@@ -271,11 +271,9 @@ def test_driver_list_and_config_show(cli, url):
 
 
 def test_driver_schema_show_known_client_crash(cli, url):
-    """``driver schema show`` works when every table has an empty column list, else crashes client-side."""
+    """``driver schema show`` works when every table has an empty column list (the non-empty case, a client
+    crash, is in test_openstack_driver_datasource_through_cli)."""
     assert empty_schema(cli.json(url, "driver", "schema", "show", "push")) == ["data"]
-    drivers = {d["id"] for d in cli.json(url, "driver", "list")}
-    if "nova" in drivers:
-        assert ITERITEMS_CRASH in cli.fails(url, "driver", "schema", "show", "nova")
 
 
 # --- data sources -------------------------------------------------------------------------------------
@@ -366,6 +364,22 @@ def test_datasource_create_errors(cli, url):
         cli.ok(url, "datasource", "delete", name)
 
 
+@pytest.mark.xfail(reason="server bug: a push datasource without a schema refuses every push (its data table "
+                   "has 0 columns), yet the refused rows are stored and listed", strict=False)
+def test_push_datasource_without_schema_stays_consistent(cli, url):
+    """Whether or not the server accepts rows for a schema-less push datasource, what it lists must match
+    what it answered: accepted rows are listed, refused ones are not."""
+    name = unique("noschema")
+    cli.ok(url, "datasource", "create", "push", name)
+    try:
+        pushed = cli.run_cli(url, "datasource", "row", "update", name, "data", '[["a", "b"]]')
+        rows = cli.api(url, "list_datasource_rows", name, "data")["results"]
+        assert rows == ([{"data": ["a", "b"]}] if pushed.returncode == 0 else []), pushed.stderr
+        assert pushed.returncode == 0, f"a push datasource without schema accepts no rows: {pushed.stderr}"
+    finally:
+        cli.ok(url, "datasource", "delete", name)
+
+
 def test_datasource_schema_and_actions_known_client_crash(cli, url):
     """Empty ``columns``/``args`` lists print; non-empty ones hit the client's Python-3 crash."""
     name = unique("crash")
@@ -382,3 +396,50 @@ def test_datasource_schema_and_actions_known_client_crash(cli, url):
         assert empty_schema(cli.json(url, "datasource", "schema", "show", bare)) == ["data"]
     finally:
         cli.ok(url, "datasource", "delete", bare)
+
+
+# From the reference schema of the nova driver (drivers.json).
+NOVA_TABLES = {"servers", "servers.addresses", "tags", "flavors", "services", "hypervisors",
+               "availability_zones"}
+NOVA_SERVER_COLUMNS = ["id", "name", "host_id", "status", "tenant_id", "user_id", "image_id", "flavor_id",
+                       "zone", "host_name", "created_at"]
+
+
+def test_openstack_driver_datasource_through_cli(cli, url):
+    """A nova datasource (its cloud unreachable, polling off): secrets masked in the list, reference schema,
+    and the client's Python-3 crash on non-empty action args and schema columns."""
+    if "nova" not in {d["id"] for d in cli.json(url, "driver", "list")}:
+        pytest.skip("the nova driver is not available on this server")
+    name = unique("nova")
+    created = cli.json(
+        url, "datasource", "create", "nova", name, "--config", "auth_url=http://127.0.0.1:9/v3",
+        "--config", "username=u", "--config", "password=s3cret", "--config", "project_name=p",
+        "--config", "poll_time=0",
+    )
+    try:
+        assert created["driver"] == "nova"
+        listed = by_key(cli.json(url, "datasource", "list"), "name")[name]
+        assert "'password': '<hidden>'" in listed["config"] and "s3cret" not in listed["config"]
+        headers, rows = cli.table(url, "datasource", "list")
+        assert not any("s3cret" in cell for row in rows for cell in row)
+
+        assert {t["id"] for t in cli.json(url, "datasource", "table", "list", name)} == NOVA_TABLES
+        spec = cli.json(url, "datasource", "table", "schema", "show", name, "servers")
+        assert [c["name"] for c in spec] == NOVA_SERVER_COLUMNS
+        assert all(c["description"] for c in spec)
+
+        assert ITERITEMS_CRASH in cli.fails(url, "datasource", "actions", "show", name)
+        assert ITERITEMS_CRASH in cli.fails(url, "datasource", "schema", "show", name)
+        assert ITERITEMS_CRASH in cli.fails(url, "driver", "schema", "show", "nova")
+        config = cli.show(url, "driver", "config", "show", "nova")
+        assert config["secret"] == "['password']"
+        assert "'auth_url': 'required'" in config["config"]
+        # a refresh only asks for a poll: it is accepted, and the poll's failure shows in the status
+        refresh = cli.run_cli(url, "datasource", "request-refresh", name)
+        last_error = cli.show(url, "datasource", "status", "show", name)["last_error"]
+        assert "ConnectFailure" in last_error or "Unable to establish connection" in last_error
+        if refresh.returncode != 0:
+            pytest.xfail(f"server bug: request-refresh of a datasource whose poll fails answers an error: "
+                         f"{refresh.stderr.strip()}")
+    finally:
+        cli.ok(url, "datasource", "delete", name)
