@@ -20,6 +20,7 @@ are decoded the Python way (the original mangled them); byte strings are rejecte
 from __future__ import annotations
 
 import ast as python_ast
+import math
 import warnings
 from dataclasses import dataclass, replace
 from functools import cache
@@ -80,7 +81,17 @@ def _integer(token: Token) -> int:
     text = str(token)
     if len(text) > 1 and text[0] == "0" and text.strip("0"):
         _fail(f"invalid integer {text}: leading zeros are not allowed", token)
-    return int(text)
+    try:
+        return int(text)
+    except ValueError:  # beyond Python's int-from-text digit limit
+        _fail(f"integer {text[:20]}... is too long", token)
+
+
+def _float(token: Token) -> float:
+    value = float(str(token))
+    if not math.isfinite(value):
+        _fail(f"number {str(token)[:40]} is out of range", token)
+    return value
 
 
 def _string(token: Token) -> str:
@@ -181,7 +192,7 @@ class _Builder(Transformer):
         return Constant(_integer(children[0]))
 
     def float(self, children: list[Token]) -> Constant:
-        return Constant(float(children[0]))
+        return Constant(_float(children[0]))
 
     def string(self, children: list[Token]) -> Constant:
         return Constant(_string(children[0]))
