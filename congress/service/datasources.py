@@ -179,7 +179,9 @@ class DataSourceService:
         if not isinstance(driver, str) or not self._catalog.has(driver):
             raise BadRequest(f"Invalid driver: {dict(body)}")
         config = body.get("config")
-        description = body.get("description") or ""
+        description = body.get("description")
+        if description is None:
+            description = ""
         enabled = body.get("enabled", True)
         if config is not None and not isinstance(config, dict):
             raise BadRequest("config must be a JSON object or null")

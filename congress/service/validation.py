@@ -93,7 +93,9 @@ def policy_spec(body: Mapping[str, Any], *, rules_required: bool = False) -> Pol
         abbreviation = name[:5]
     elif not isinstance(abbreviation, str) or not 1 <= len(abbreviation) <= 5:
         raise NamedError("policy_abbreviation_error")
-    kind = body.get("kind") or "nonrecursive"
+    kind = body.get("kind")
+    if kind in (None, ""):  # absent; other falsy values (0, false, []) are wrong types, refused below
+        kind = "nonrecursive"
     if not isinstance(kind, str) or kind.lower() not in USER_KINDS:
         raise BadRequest(f"Unknown kind of policy: {kind}")
     rules = None
