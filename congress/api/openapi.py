@@ -126,7 +126,12 @@ SCHEMAS: dict[str, Schema] = {
     "QueryRequest": obj({"query": STR}),
     "ExecuteRequest": obj(
         {"name": STR},
-        {"args": obj({}, {"positional": {"type": "array"}, "named": {"type": "object"}})},
+        {
+            "args": {
+                **obj({}, {"positional": {"type": "array"}, "named": {"type": "object"}}),
+                "type": ["object", "null"],
+            }
+        },
     ),
     "QueryResult": obj({"result": {"type": "array", "items": STR}}, {"trace": STR}),
     "Empty": obj({}),
@@ -189,8 +194,8 @@ SCHEMAS: dict[str, Schema] = {
         },
         {
             "description": STR,
-            "abbreviation": {"type": "string", "minLength": 1, "maxLength": 5},
-            "kind": {"enum": ["nonrecursive", "action", "database", "materialized"]},
+            "abbreviation": {"type": ["string", "null"], "minLength": 1, "maxLength": 5},
+            "kind": {"enum": ["nonrecursive", "action", "database", "materialized", None]},
         },
     ),
     "ActionExecution": obj(
