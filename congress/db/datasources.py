@@ -66,11 +66,11 @@ class DatasourceRepository(Repository):
             return _record(row, None if config is None else dict(config), secret_keys)
 
     def get(self, name_or_id: str) -> DatasourceRecord:
-        with self._transaction() as session:
+        with self._transaction(read_only=True) as session:
             return self._open(find_datasource(session, name_or_id))
 
     def list(self) -> list[DatasourceRecord]:
-        with self._transaction() as session:
+        with self._transaction(read_only=True) as session:
             rows = session.scalars(select(Datasource).order_by(Datasource.created_at, Datasource.name)).all()
         return [self._open(row) for row in rows]
 

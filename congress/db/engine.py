@@ -1,9 +1,10 @@
 """Engines for the three supported backends, set up for a multithreaded server.
 
 * SQLite (the default): WAL journal, foreign keys on, a busy timeout, and every
-  transaction opened with ``BEGIN IMMEDIATE`` so two writers queue up instead of
-  failing when a read lock would have to be upgraded. Parent directories of the
-  database file are created.
+  writing transaction opened with ``BEGIN IMMEDIATE`` so two writers queue up
+  instead of failing when a read lock would have to be upgraded (connections
+  with the ``READ_ONLY`` execution option just ``BEGIN``). Parent directories of
+  the database file are created.
 * MySQL/MariaDB through PyMySQL (``mysql://`` means ``mysql+pymysql://``), utf8mb4, strict sql_mode.
 * PostgreSQL through psycopg 3 (``postgresql://`` means ``postgresql+psycopg://``).
 """
@@ -19,6 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Execution option of connections that only read (on SQLite they open a plain deferred BEGIN).
+READ_ONLY = "congress_read_only"
 
 _DEFAULT_DRIVERS = {"mysql": "mysql+pymysql", "postgresql": "postgresql+psycopg"}
 
@@ -84,6 +88,8 @@ def _create_sqlite_engine(url: URL, echo: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers take no lock up front: in WAL mode they read a snapshot while a writer works.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine

@@ -58,7 +58,7 @@ class ExecutionLogRepository(Repository):
         query = select(ActionExecution).where(ActionExecution.seq > seq).order_by(ActionExecution.seq)
         if limit is not None:
             query = query.limit(limit)
-        with self._transaction() as session:
+        with self._transaction(read_only=True) as session:
             return [_record(e) for e in session.scalars(query)]
 
 

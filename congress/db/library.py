@@ -37,7 +37,7 @@ class LibraryPolicyRepository(Repository):
             return _record(_write(session, LibraryPolicy(id=id or new_id()), spec))
 
     def get(self, id: str) -> LibraryPolicyRecord:
-        with self._transaction() as session:
+        with self._transaction(read_only=True) as session:
             return _record(_library_policy(session, id))
 
     def list(self, name: str | None = None) -> list[LibraryPolicyRecord]:
@@ -45,7 +45,7 @@ class LibraryPolicyRepository(Repository):
         query = select(LibraryPolicy).order_by(LibraryPolicy.name)
         if name is not None:
             query = query.where(LibraryPolicy.name == name)
-        with self._transaction() as session:
+        with self._transaction(read_only=True) as session:
             return [_record(p) for p in session.scalars(query)]
 
     def replace(

@@ -54,11 +54,11 @@ class PolicyRepository(Repository):
             return _policy_record(policy)
 
     def get(self, name_or_id: str) -> PolicyRecord:
-        with self._transaction() as session:
+        with self._transaction(read_only=True) as session:
             return _policy_record(_policy(session, name_or_id))
 
     def list(self) -> list[PolicyRecord]:
-        with self._transaction() as session:
+        with self._transaction(read_only=True) as session:
             policies = session.scalars(select(Policy).order_by(Policy.created_at, Policy.name))
             return [_policy_record(p) for p in policies]
 
@@ -77,7 +77,7 @@ class PolicyRepository(Repository):
             return self._insert_rule(session, _policy(session, policy), NewRule(rule, name, comment, id))
 
     def get_rule(self, policy: str, rule_id: str) -> RuleRecord:
-        with self._transaction() as session:
+        with self._transaction(read_only=True) as session:
             owner = _policy(session, policy)
             return _rule_record(_rule(session, owner, rule_id), owner)
 
@@ -90,7 +90,7 @@ class PolicyRepository(Repository):
 
     def rules(self, policy: str) -> list[RuleRecord]:
         """The rules of one policy, oldest first."""
-        with self._transaction() as session:
+        with self._transaction(read_only=True) as session:
             owner = _policy(session, policy)
             stored = session.scalars(
                 select(PolicyRule).where(PolicyRule.policy_id == owner.id).order_by(PolicyRule.seq)
@@ -99,7 +99,7 @@ class PolicyRepository(Repository):
 
     def rules_by_policy(self) -> dict[str, list[RuleRecord]]:
         """Every policy name (rule-less ones too) with its rules oldest first: what a restart restores."""
-        with self._transaction() as session:
+        with self._transaction(read_only=True) as session:
             policies = {p.id: p for p in session.scalars(select(Policy))}
             result: dict[str, list[RuleRecord]] = {p.name: [] for p in policies.values()}
             for stored in session.scalars(select(PolicyRule).order_by(PolicyRule.seq)):

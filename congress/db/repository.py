@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import String, event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from congress.db.engine import READ_ONLY
 from congress.exceptions import CongressError
 
 Model = TypeVar("Model")
@@ -34,13 +35,19 @@ class Repository:
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
+        self._read_bind = sessions.kw["bind"].execution_options(**{READ_ONLY: True})
         if not event.contains(sessions, "before_flush", _check_lengths):
             event.listen(sessions, "before_flush", _check_lengths)
 
     @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
+    def _transaction(self, *, read_only: bool = False) -> Iterator[Session]:
+        """A transaction committed on success, rolled back on error; ``read_only`` ones write nothing."""
+        if read_only:
+            with self._sessions(bind=self._read_bind) as session, session.begin():
+                yield session
+        else:
+            with self._sessions.begin() as session:
+                yield session
 
 
 def find_by_name_or_id(

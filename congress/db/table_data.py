@@ -49,14 +49,14 @@ class DatasourceDataRepository(Repository):
 
     def rows(self, datasource: str, table: str) -> list[Row]:
         """The stored rows of one table, in the order they arrived; [] for a table never pushed."""
-        with self._transaction() as session:
+        with self._transaction(read_only=True) as session:
             ds = find_datasource(session, datasource)
             stored = session.get(DatasourceTable, (ds.id, table))
             return [] if stored is None else [tuple(row) for row in load_json(stored.rows_json)]
 
     def tables(self, datasource: str) -> dict[str, list[Row]]:
         """Every stored table of a datasource with its rows (to reload a push driver at start-up)."""
-        with self._transaction() as session:
+        with self._transaction(read_only=True) as session:
             ds = find_datasource(session, datasource)
             stored = session.scalars(
                 select(DatasourceTable)

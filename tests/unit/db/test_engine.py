@@ -85,3 +85,23 @@ def test_mysql_sessions_are_strict(db: Database) -> None:
         pytest.skip("MySQL only")
     with db.engine.connect() as conn:
         assert "STRICT_ALL_TABLES" in conn.exec_driver_sql("SELECT @@SESSION.sql_mode").scalar()
+
+
+def test_sqlite_readers_are_not_blocked_by_an_open_write(tmp_path: Path) -> None:
+    database = Database.connect(f"sqlite:///{tmp_path}/congress.sqlite", key_file=tmp_path / "key")
+    database.ensure_schema()
+    database.policies.create("committed")
+    seen: list[list[str]] = []
+    with database.engine.begin() as writer:  # holds SQLite's write lock until the block ends
+        writer.execute(
+            text(
+                "INSERT INTO policies (id, name, abbreviation, description, kind, owner_id, created_at)"
+                " VALUES ('x', 'uncommitted', 'u', '', 'nonrecursive', 'user', CURRENT_TIMESTAMP)"
+            )
+        )
+        reader = threading.Thread(target=lambda: seen.append([p.name for p in database.policies.list()]))
+        reader.start()
+        reader.join(timeout=5)
+        assert not reader.is_alive(), "a read waited for the writer's lock"
+    assert seen == [["committed"]]
+    database.close()
