@@ -19,10 +19,12 @@ class LiteralSchema:
     """Mixin for a ``DataSourceDriver`` subclass with ``translators = ()``."""
 
     table_columns: ClassVar[Mapping[str, Sequence[ColumnDecl]]] = {}
+    default_column_desc: ClassVar[str | None] = None  # the config driver's bare columns describe as ""
 
     @classmethod
     def columns(cls) -> dict[str, list[tr.Column]]:
+        bare = cls.default_column_desc
         return {
-            table: [tr.Column(c) if isinstance(c, str) else tr.Column(*c) for c in cols]
+            table: [tr.Column(c, bare) if isinstance(c, str) else tr.Column(*c) for c in cols]
             for table, cols in cls.table_columns.items()
         }
