@@ -8,8 +8,8 @@ TABLES = {
     "meters": ["meter_id", "name", "type", "unit", "source", "resource_id", "user_id", "project_id"],
     "alarms": [
         "alarm_id", "name", "state", "enabled", "threshold_rule_id", "type", "description",
-        "time_constraints", "user_id", "project_id", "alarm_actions", "ok_actions", "insufficient_data_actions", "repeat_actions",
-        "timestamp", "state_timestamp",
+        "time_constraints", "user_id", "project_id", "alarm_actions", "ok_actions",
+        "insufficient_data_actions", "repeat_actions", "timestamp", "state_timestamp",
     ],
     "alarms.threshold_rule": ["threshold_rule_id", "key", "value"],
     "events": ["message_id", "event_type", "generated"],
