@@ -11,7 +11,9 @@ Modules
 - ``base``: ``DataSourceDriver`` (state, delta publishing, status, lazy tables, actions),
   ``PollingDriver`` (``poll_time`` thread, back-off) and ``PushDriverBase`` (rows pushed over the API).
 - ``openstack``: keystoneauth sessions, catalog endpoints, paged REST listings, ``OpenStackDriver``.
-- ``push_driver`` and one ``<service>_driver`` module per OpenStack service.
+- ``handwritten``: ``LiteralSchema`` for drivers whose tables are declared literally, not by translators.
+- ``push_driver`` and one ``<service>_driver`` module per service (cloudfoundryv2, vCenter and plexxi
+  are not OpenStack; doctor, vitrage and monasca_webhook are push/webhook drivers).
 
 How a driver runs
 -----------------
@@ -58,7 +60,8 @@ Then:
 2. Driver-specific actions are methods marked ``@driver_action(description, args)``.
 3. Non-OpenStack pollers subclass ``PollingDriver`` and implement ``fetch``; push drivers subclass
    ``PushDriverBase`` (``push_rows(table, objects)`` goes through that root's translator) and override
-   ``webhook`` when the service posts notifications.
+   ``webhook`` when the service posts notifications. Drivers that build rows by hand (murano, plexxi,
+   config) mix in ``handwritten.LiteralSchema`` and override ``PollingDriver.table_sources``.
 4. The class path and id are already registered in pyproject.toml's ``congress.datasource.drivers``
    entry points (all 23 original drivers plus ceilometer); a new id needs a line there.
 5. Record API responses as tests/data/drivers/<id>.json (see the existing ones) and add the id to
