@@ -7,6 +7,19 @@ below. Location: ``$CONGRESS_CLIENT_VENV``, else ``$XDG_CACHE_HOME/congress-test
 PyYAML 5.4.1 is installed on top (from its sdist with Cython<3, as the client's ``policy create-from-file``
 calls ``yaml.load_all`` without a Loader, which PyYAML 6 rejects). If that build fails, the venv keeps
 PyYAML 6 and ``ClientEnv.legacy_yaml_reason`` says why; only the create-from-file test skips.
+
+Use in a test module (``client_or_skip`` is cached, so the venv check runs once per session)::
+
+    @pytest.fixture(scope="module")
+    def cli():
+        return client_or_skip()
+
+    def test_x(cli, congress_server):
+        assert cli.json(congress_server.url, "policy", "list")
+
+``ClientEnv.run_cli`` runs ``openstack --os-auth-type none --os-endpoint URL congress ...`` through a launcher
+that imports the CLI once and forks a fresh process per command (see ``_LAUNCHER``); ``ClientEnv.api`` calls
+the client's Python API in the venv.
 """
 
 from __future__ import annotations
@@ -33,96 +46,6 @@ LEGACY_YAML_BUILD_DEPS = ("Cython<3", "wheel", "setuptools")
 MARKER_NAME = ".congress-client-marker.json"
 PIP_TIMEOUT_S = 900
 CLI_TIMEOUT_S = 120
-
-# The `openstack` CLI costs ~1.2 s per run, nearly all of it imports. This launcher (run by the venv's python)
-# imports the CLI once, then forks a fresh child per command: the child is the real `openstack` process
-# (openstackclient.shell.main(argv), its own stdout/stderr/env, exit status), minus the import time.
-# Protocol: one JSON request per line on stdin, one exit status per line on stdout.
-_LAUNCHER = """
-import json, os, signal, sys
-sys.argv[0] = "openstack"  # cliff takes the program name from argv[0] at import time
-from openstackclient import shell
-import congressclient.osc.v1.api_versions, congressclient.osc.v1.datasource
-import congressclient.osc.v1.driver, congressclient.osc.v1.policy
-replies = os.fdopen(os.dup(1), "w")
-for line in sys.stdin:
-    req = json.loads(line)
-    pid = os.fork()
-    if pid == 0:
-        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-        for fd, path in ((1, req["stdout"]), (2, req["stderr"])):
-            os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
-        os.environ.clear()
-        os.environ.update(req["env"])
-        signal.alarm(req["timeout"])
-        sys.argv[1:] = req["argv"]
-        try:
-            code = shell.main(req["argv"])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code or 0)
-    _, status = os.waitpid(pid, 0)
-    replies.write(json.dumps(os.waitstatus_to_exitcode(status)) + "\\n")
-    replies.flush()
-"""
-
-
-class _Launcher:
-    """Client side of _LAUNCHER: one per venv and session, used by one test at a time."""
-
-    def __init__(self, python: Path) -> None:
-        self._dir = Path(tempfile.mkdtemp(prefix="congress-cli-"))
-        self._log = (self._dir / "launcher.log").open("w")
-        self._proc = subprocess.Popen(
-            [str(python), "-c", _LAUNCHER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
-            text=True, bufsize=1,
-        )
-        self._lock = threading.Lock()
-        atexit.register(self.close)
-
-    def run(self, argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-        out, err = self._dir / "stdout", self._dir / "stderr"
-        request = {"argv": argv[1:], "env": env, "stdout": str(out), "stderr": str(err)}
-        request["timeout"] = CLI_TIMEOUT_S
-        with self._lock:
-            assert self._proc.stdin is not None and self._proc.stdout is not None
-            self._proc.stdin.write(json.dumps(request) + "\n")
-            self._proc.stdin.flush()
-            reply = self._proc.stdout.readline()
-            if not reply:
-                raise RuntimeError(f"the CLI launcher died: {(self._dir / 'launcher.log').read_text()}")
-            return subprocess.CompletedProcess(argv, json.loads(reply), out.read_text(), err.read_text())
-
-    def close(self) -> None:
-        if self._proc.poll() is None:
-            self._proc.stdin.close()
-            self._proc.wait(timeout=30)
-        self._log.close()
-        shutil.rmtree(self._dir, ignore_errors=True)
-
-
-@functools.cache
-def _launcher(venv: Path) -> _Launcher:
-    return _Launcher(venv / "bin" / "python")
-
-
-# Runs one python-congressclient API call inside the client venv: request and answer are JSON on stdin/stdout.
-_API_CALL = """
-import json, sys
-from keystoneauth1 import exceptions, noauth, session
-from congressclient.v1 import client
-req = json.load(sys.stdin)
-api = client.Client(session=session.Session(auth=noauth.NoAuth(endpoint=req["url"])),
-                    service_type="policy", interface="public")
-try:
-    out = {"result": getattr(api, req["method"])(*req["args"], **req["kwargs"])}
-except exceptions.HttpError as exc:
-    out = {"error": {"status": exc.http_status, "message": exc.message}}
-json.dump(out, sys.stdout)
-"""
-
 
 def venv_dir() -> Path:
     if os.environ.get("CONGRESS_CLIENT_VENV"):
@@ -286,6 +209,96 @@ class ClientEnv:
         proc = self.run_cli(url, *args)
         assert proc.returncode != 0, f"congress {' '.join(args)} unexpectedly succeeded: {proc.stdout}"
         return proc.stderr
+
+
+# The `openstack` CLI costs ~1.2 s per run, nearly all of it imports. This launcher (run by the venv's python)
+# imports the CLI once, then forks a fresh child per command: the child is the real `openstack` process
+# (openstackclient.shell.main(argv), its own stdout/stderr/env, exit status), minus the import time.
+# Protocol: one JSON request per line on stdin, one exit status per line on stdout.
+_LAUNCHER = """
+import json, os, signal, sys
+sys.argv[0] = "openstack"  # cliff takes the program name from argv[0] at import time
+from openstackclient import shell
+import congressclient.osc.v1.api_versions, congressclient.osc.v1.datasource
+import congressclient.osc.v1.driver, congressclient.osc.v1.policy
+replies = os.fdopen(os.dup(1), "w")
+for line in sys.stdin:
+    req = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        for fd, path in ((1, req["stdout"]), (2, req["stderr"])):
+            os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
+        os.environ.clear()
+        os.environ.update(req["env"])
+        signal.alarm(req["timeout"])
+        sys.argv[1:] = req["argv"]
+        try:
+            code = shell.main(req["argv"])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code or 0)
+    _, status = os.waitpid(pid, 0)
+    replies.write(json.dumps(os.waitstatus_to_exitcode(status)) + "\\n")
+    replies.flush()
+"""
+
+
+class _Launcher:
+    """Client side of _LAUNCHER: one per venv and session, used by one test at a time."""
+
+    def __init__(self, python: Path) -> None:
+        self._dir = Path(tempfile.mkdtemp(prefix="congress-cli-"))
+        self._log = (self._dir / "launcher.log").open("w")
+        self._proc = subprocess.Popen(
+            [str(python), "-c", _LAUNCHER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+            text=True, bufsize=1,
+        )
+        self._lock = threading.Lock()
+        atexit.register(self.close)
+
+    def run(self, argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        out, err = self._dir / "stdout", self._dir / "stderr"
+        request = {"argv": argv[1:], "env": env, "stdout": str(out), "stderr": str(err)}
+        request["timeout"] = CLI_TIMEOUT_S
+        with self._lock:
+            assert self._proc.stdin is not None and self._proc.stdout is not None
+            self._proc.stdin.write(json.dumps(request) + "\n")
+            self._proc.stdin.flush()
+            reply = self._proc.stdout.readline()
+            if not reply:
+                raise RuntimeError(f"the CLI launcher died: {(self._dir / 'launcher.log').read_text()}")
+            return subprocess.CompletedProcess(argv, json.loads(reply), out.read_text(), err.read_text())
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.stdin.close()
+            self._proc.wait(timeout=30)
+        self._log.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+@functools.cache
+def _launcher(venv: Path) -> _Launcher:
+    return _Launcher(venv / "bin" / "python")
+
+
+# Runs one python-congressclient API call inside the client venv: request and answer are JSON on stdin/stdout.
+_API_CALL = """
+import json, sys
+from keystoneauth1 import exceptions, noauth, session
+from congressclient.v1 import client
+req = json.load(sys.stdin)
+api = client.Client(session=session.Session(auth=noauth.NoAuth(endpoint=req["url"])),
+                    service_type="policy", interface="public")
+try:
+    out = {"result": getattr(api, req["method"])(*req["args"], **req["kwargs"])}
+except exceptions.HttpError as exc:
+    out = {"error": {"status": exc.http_status, "message": exc.message}}
+json.dump(out, sys.stdout)
+"""
 
 
 def parse_table(text: str) -> tuple[list[str], list[list[str]]]:
