@@ -1,0 +1,80 @@
+"""simulate: updates, rule changes and actions applied temporarily, then undone exactly."""
+
+from __future__ import annotations
+
+import pytest
+
+from congress.engine import PolicyEngine
+from congress.exceptions import SimulateError
+
+
+def state(engine: PolicyEngine) -> dict:
+    return {
+        "rules": {name: [(r.id, str(r.rule)) for r in engine.rules(name)] for name in engine.policy_names()},
+        "rows": {key: dict(rel.rows) for key, rel in engine.flow.relations.items() if rel.rows},
+        "base": {key: set(rows) for key, rows in engine.flow.base.items()},
+    }
+
+
+@pytest.fixture
+def engine() -> PolicyEngine:
+    engine = PolicyEngine()
+    engine.create_policy("alice")
+    for text in ("p(101, 0)", 'p(202, "abc")', "p(302, 9)",
+                 "error(x) :- p(x, a), p(x, b), not equal(a, b)", "error(x) :- p(x, 9)"):
+        engine.insert_rule("alice", text)
+    engine.create_policy("acts", "action")
+    for text in ('action("set")', "p+(x, y) :- set(x, y)", "p-(x, old) :- set(x, y), p(x, old)"):
+        engine.insert_rule("acts", text)
+    engine.create_datasource("nova", {"servers": ["id", "status"]})
+    engine.insert_rule("alice", 'error(x) :- nova:servers(x, "BAD")')
+    return engine
+
+
+def simulate(engine: PolicyEngine, sequence: str, delta: bool = False, query: str = "error(x)") -> list[str]:
+    before = state(engine)
+    result = engine.simulate("alice", query, sequence, "acts", delta=delta)
+    assert state(engine) == before
+    return sorted(str(a) for a in result.answers)
+
+
+def test_updates_and_delta(engine: PolicyEngine) -> None:
+    assert simulate(engine, "p+(202, 9)") == ["error(202)", "error(302)"]
+    assert simulate(engine, "p+(202, 9)", delta=True) == ["error+(202)"]
+    assert simulate(engine, "p-(302, 9)", delta=True) == ["error-(302)"]
+    assert simulate(engine, 'nova:servers+("s1", "BAD")', delta=True) == ['error+("s1")']
+
+
+def test_actions_overwrite(engine: PolicyEngine) -> None:
+    assert simulate(engine, "set(101, 9) set(202, 9) set(302, 1) set(101, 15)", delta=True) == [
+        "error+(202)", "error-(302)"]
+
+
+def test_rule_changes(engine: PolicyEngine) -> None:
+    assert simulate(engine, "error-(x) :- p(x, 9)") == []
+    assert simulate(engine, "error+(x) :- p(x, 0)") == ["error(101)", "error(302)"]
+
+
+def test_errors_leave_state(engine: PolicyEngine) -> None:
+    before = state(engine)
+    for sequence in ("p+(1, 9", "undeclared(1)", "nobody:p+(1)", "p+(1, 2, 3)"):
+        with pytest.raises(SimulateError):
+            engine.simulate("alice", "error(x)", sequence, "acts")
+        assert state(engine) == before
+    with pytest.raises(SimulateError):
+        engine.simulate("alice", "error(x", "p+(1, 9)", "acts")
+
+
+def test_trace(engine: PolicyEngine) -> None:
+    result = engine.simulate("alice", "error(x)", "set(101, 9)", "acts", trace=True)
+    assert "action set(101, 9)" in result.trace and "insert alice:p" in result.trace
+
+
+def test_insert_beats_delete_within_one_action() -> None:
+    engine = PolicyEngine()
+    engine.create_policy("t")
+    engine.create_policy("a", "action")
+    for text in ("p+(x) :- q(x)", "p-(x) :- r(x)", 'action("q")'):
+        engine.insert_rule("a", text)
+    assert [str(x) for x in engine.simulate("t", "p(x)", "q(1), r(1) :- true", "a").answers] == ["p(1)"]
+    assert engine.select("t", "p(x)") == []
