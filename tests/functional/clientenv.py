@@ -47,6 +47,7 @@ MARKER_NAME = ".congress-client-marker.json"
 PIP_TIMEOUT_S = 900
 CLI_TIMEOUT_S = 120
 
+
 def venv_dir() -> Path:
     if os.environ.get("CONGRESS_CLIENT_VENV"):
         return Path(os.environ["CONGRESS_CLIENT_VENV"])
