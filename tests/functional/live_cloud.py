@@ -20,7 +20,7 @@ from openstack import exceptions as sdk_exceptions
 from tests.functional.openstacklite import openstack_env
 
 SERVICES = ("keystone", "glance", "neutron", "nova")
-FLAVOR_NAME = "congress-live-tiny"
+FLAVOR_NAME = "congress-live-1g"
 IMAGE_NAME = "congress-live-image"
 BOOT_TIMEOUT_S = 120
 
@@ -100,11 +100,11 @@ class Cleanup:
 
 
 def tiny_flavor(conn: openstack.connection.Connection) -> Any:
-    """A shared 1-vCPU public flavor (created once per cloud)."""
+    """A shared public flavor (1 vCPU, 64 MB, 1 GB disk: non-admins may not boot zero-disk flavors)."""
     flavor = conn.compute.find_flavor(FLAVOR_NAME)
     if flavor is None:
         try:
-            flavor = conn.compute.create_flavor(name=FLAVOR_NAME, ram=64, vcpus=1, disk=0)
+            flavor = conn.compute.create_flavor(name=FLAVOR_NAME, ram=64, vcpus=1, disk=1)
         except sdk_exceptions.ConflictException:  # another run created it meanwhile
             flavor = conn.compute.find_flavor(FLAVOR_NAME)
     return flavor

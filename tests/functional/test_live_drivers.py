@@ -272,7 +272,7 @@ def test_nova_servers_flavors_tags(env, admin, cleanup):
     }
     assert nv.only("tags", server_id=server.id)["tag"] == "congress-live"
     assert nv.only("flavors", id=flavor.id) == {
-        "id": flavor.id, "name": flavor.name, "vcpus": 1, "ram": 64, "disk": 0, "ephemeral": 0,
+        "id": flavor.id, "name": flavor.name, "vcpus": 1, "ram": 64, "disk": 1, "ephemeral": 0,
         "rxtx_factor": 1.0,
     }
     assert any(r[0] == server.id for r in nv.inserted("servers"))
