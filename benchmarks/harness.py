@@ -25,11 +25,27 @@ class BenchmarkMismatch(AssertionError):
 # -- timing -----------------------------------------------------------------
 
 
+CLOCKS: dict[str, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.process_time}
+_clock = ["wall"]  # the clock timed() reads, chosen once per command with --clock
+
+
+def use_clock(name: str) -> None:
+    """``wall`` (default) or ``cpu``: process CPU time, steadier when the machine is shared.
+
+    Both the engine and DuckDB (one thread) run in this process, so CPU time is
+    comparable between them.
+    """
+    if name not in CLOCKS:
+        raise ValueError(f"unknown clock {name!r}: one of {sorted(CLOCKS)}")
+    _clock[0] = name
+
+
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    """Seconds taken by ``fn()`` and its result."""
-    start = time.perf_counter()
+    """Seconds taken by ``fn()`` on the chosen clock, and its result."""
+    clock = CLOCKS[_clock[0]]
+    start = clock()
     value = fn()
-    return time.perf_counter() - start, value
+    return clock() - start, value
 
 
 def median(samples: Sequence[float]) -> float:
@@ -120,7 +136,8 @@ def format_table(results: Iterable[Result]) -> str:
     out = ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
            for row in [header, *lines]]
     out.insert(1, "  ".join("-" * w for w in widths))
-    out.append(f"peer = {duckdb_description()} in the same run, unless the note says otherwise")
+    out.append(f"peer = {duckdb_description()} in the same run, unless the note says otherwise; "
+               f"{_clock[0]} clock")
     out.append(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (busier = noisier)")
     return "\n".join(out)
 
@@ -147,14 +164,22 @@ def parse_sizes(text: str) -> list[int]:
 RunFn = Callable[[Sequence[int], int, int], list[Result]]
 
 
-def main_for(run: RunFn, description: str, default_sizes: str, default_repeat: int) -> None:
+def parser_for(description: str, default_sizes: str, default_repeat: int | None) -> argparse.ArgumentParser:
+    """The options every command shares (``--repeat`` None = each workload's own count)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--sizes", type=parse_sizes, default=parse_sizes(default_sizes),
                         help=f"comma-separated sizes (default {default_sizes})")
     parser.add_argument("--repeat", type=int, default=default_repeat,
-                        help=f"repetitions per size (default {default_repeat})")
+                        help=f"repetitions per size (default {default_repeat or 'per workload'})")
     parser.add_argument("--seed", type=int, default=1, help="data generator seed (default 1)")
-    args = parser.parse_args()
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                        help="wall (default) or cpu: process CPU time, steadier on a busy machine")
+    return parser
+
+
+def main_for(run: RunFn, description: str, default_sizes: str, default_repeat: int) -> None:
+    args = parser_for(description, default_sizes, default_repeat).parse_args()
+    use_clock(args.clock)
     results = run(args.sizes, args.repeat, args.seed)
     print()
     print(format_table(results))

@@ -19,7 +19,7 @@ from benchmarks.cloud import (  # noqa: E402
     load_engine_data,
     loaded_pair,
 )
-from benchmarks.harness import Result, Target, duckdb_connect, format_table, parse_sizes  # noqa: E402
+from benchmarks.harness import Result, Target, duckdb_connect, format_table, parse_sizes, use_clock  # noqa: E402
 
 
 def _engine_available() -> bool:
@@ -99,6 +99,8 @@ def test_parse_sizes_and_verdicts() -> None:
     ]).splitlines()
     assert [line.split()[-1] for line in lines[2:6]] == ["PASS", "MISS", "MISS", "-"]
     assert "4x" in lines[2]
+    with pytest.raises(ValueError, match="unknown clock"):
+        use_clock("sundial")
 
 
 # -- engine against DuckDB -------------------------------------------------------
