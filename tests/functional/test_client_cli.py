@@ -198,11 +198,17 @@ def test_rule_errors(cli, url, policy):
     err = cli.fails(url, "policy", "rule", "create", policy, "p(x) :- ")
     assert "Syntax error for rule" in err and "(HTTP 400)" in err
     err = cli.fails(url, "policy", "rule", "create", policy, "p(1) q(2)")
-    assert "(HTTP 400)" in err
-    err = cli.fails(url, "policy", "rule", "create", unique("nosuch"), "p(1)")
+    assert "Received string representing more than 1 rule" in err and "(HTTP 400)" in err
+    missing = unique("nosuch")
+    err = cli.fails(url, "policy", "rule", "create", missing, "p(1)")
     assert "(HTTP 404)" in err
-    err = cli.fails(url, "policy", "rule", "show", policy, "nosuchrule")
-    assert "nosuchrule" in err
+    err = cli.fails(url, "policy", "rule", "list", missing)
+    assert "The specified policy does not exist." in err and "(HTTP 404)" in err
+    for command in ("show", "delete"):  # the client resolves the name from the rule list first
+        assert "Resource nosuchrule not found (HTTP 404)" in cli.fails(url, "policy", "rule", command, policy,
+                                                                        "nosuchrule")
+    listing = cli.ok(url, "policy", "rule", "list", policy)
+    assert listing.count("// ID:") == 1 and "p(x) :- q(x)" in listing, "failed creates changed nothing"
 
 
 # --- policy tables, rows, simulate --------------------------------------------------------------------
