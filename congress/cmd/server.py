@@ -9,6 +9,7 @@ policies and rules, then serve. SIGTERM and SIGINT stop it cleanly.
 
 from __future__ import annotations
 
+import faulthandler
 import ipaddress
 import logging
 import signal
@@ -67,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
+    faulthandler.register(signal.SIGUSR1)  # kill -USR1 <pid> prints every thread's stack to stderr
     server.prepare()
     host, port = server.bind_addr[:2]
     LOG.info("Congress API listening on http://%s:%s (auth_strategy=%s)", host, port, conf.auth_strategy)

@@ -353,3 +353,17 @@ def test_body_rules_on_real_routes(api):
     assert status == 400
     assert api("POST", "/v1/policies/classification", {})[0] == 400
     assert api("PATCH", "/v1/data-sources/x", {})[0] == 501
+
+
+def test_a_policy_deleted_and_recreated_with_other_arities_works(api):
+    """What the conformance runner does between cases, on one long-lived server."""
+    api("POST", "/v1/policies", {"name": "th"})
+    for text in ("p(x,y) :- q(x,z), r(z, y)", "q(1,1)", "r(1,3)"):
+        assert api("POST", "/v1/policies/th/rules", {"rule": text})[0] == 201
+    assert api("POST", "/v1/policies/th?action=query", {"query": "p(x,3)"})[1] == {"result": ["p(1, 3)"]}
+    assert api("DELETE", "/v1/policies/th")[0] == 200
+    api("POST", "/v1/policies", {"name": "th"})
+    for text in ("q(1)", "r(1)", "p(x) :- q(x), r(x)"):
+        assert api("POST", "/v1/policies/th/rules", {"rule": text})[0] == 201
+    assert api("POST", "/v1/policies/th?action=query", {"query": "p(x)"})[1] == {"result": ["p(1)"]}
+    assert api("DELETE", "/v1/policies/th")[0] == 200
