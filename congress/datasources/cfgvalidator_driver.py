@@ -14,8 +14,10 @@ and builds the same tables from a host *report* posted to the datasource's webho
      "services": [{"service": "nova-compute", "version": "20.0.0"}],
      "modules": [{"base_dir": "/usr/lib/python3/dist-packages", "module": "nova"}]}
 
-Namespaces are oslo-config-generator's machine-readable output, so option metadata
-(type, default, flags, help, min/max/choices) comes from the real option definitions.
+``python -m congress.datasources.cfgvalidator_report`` builds and posts such a report on a
+host (in place of the original agent). Namespaces are oslo-config-generator's machine-readable
+output, so option metadata (type, default, flags, help, min/max/choices) comes from the real
+option definitions.
 That output does not carry a string's regex/max length/quotes, a list's item type, an
 IP version or URI schemes: those cells are empty. A report replaces everything earlier
 reported by the same host; namespaces and templates are shared between hosts.

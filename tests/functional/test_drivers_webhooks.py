@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -135,3 +137,16 @@ def test_config_report_through_the_webhook(url):
     assert webhook(url, ds, report).status_code in (200, 202, 204)
     assert [r[2] for r in rows(url, ds, "binding")] == ["true"]
     assert [r[1] for r in rows(url, ds, "host")] == ["compute-1"]
+
+
+def test_config_reporter_posts_a_host_report(url, tmp_path):
+    ds = create(url, "config")
+    conf = tmp_path / "nova.conf"
+    conf.write_text("[DEFAULT]\ndebug = true\n")
+    command = [sys.executable, "-m", "congress.datasources.cfgvalidator_report", "--url",
+               f"{url}/data-sources/{ds}/webhook", "--host", "compute-9", "--template", "nova=oslo.log",
+               "--file", f"{conf}=nova", "--service", "nova-compute=20.0.0"]  # fmt: skip
+    subprocess.run(command, check=True, timeout=120, capture_output=True)
+    assert [r[1] for r in rows(url, ds, "host")] == ["compute-9"]
+    assert [r[2] for r in rows(url, ds, "binding")] == ["true"]
+    assert [[r[0], r[2]] for r in rows(url, ds, "service")] == [["nova-compute", "20.0.0"]]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from congress.datasources.cfgvalidator_driver import ValidatorDriver
+from congress.datasources.cfgvalidator_report import build_report
 from congress.datasources.translator import content_hash
 from congress.dse.bus import LocalBus
 from congress.exceptions import UpdateNotPermitted
@@ -134,3 +135,30 @@ def test_the_real_generator_output_is_accepted():
     driver.webhook({"host": "h", "namespaces": {"oslo.log": data}})
     expected = sum(len(group["opts"]) for group in data["options"].values())
     assert len(driver.tables()["option"]) == expected == len(driver.tables()["option_info"])
+
+
+def test_a_report_built_from_a_real_config_file(tmp_path):
+    conf = tmp_path / "nova.conf"
+    conf.write_text(
+        "[DEFAULT]\ndebug = True\nlog-date-format = %Y\nrate_limit_burst = 5\n[vnc]\nenabled = false\n"
+    )
+    built = build_report("h1", [("nova", "oslo.log")], [(str(conf), "nova")], [("nova-compute", "20.0.0")])
+    assert built["files"][0]["values"] == {
+        "DEFAULT": {"debug": "True", "log-date-format": "%Y", "rate_limit_burst": "5"},
+        "vnc": {"enabled": "false"},
+    }
+    driver = started()
+    driver.webhook(built)
+    file_id = content_hash(["h1", str(conf)])
+    assert set(driver.tables()["binding"]) == {
+        (opt_id("debug"), file_id, "True"),
+        (opt_id("log-date-format"), file_id, "Y"),
+        (opt_id("rate_limit_burst"), file_id, "5"),
+    }
+
+
+def test_report_files_must_name_declared_templates(tmp_path):
+    conf = tmp_path / "x.conf"
+    conf.write_text("[DEFAULT]\n")
+    with pytest.raises(ValueError, match="undeclared"):
+        build_report("h1", [], [(str(conf), "nova")])
