@@ -57,7 +57,7 @@ def build(
     bus = bus or LocalBus()
     actions = ActionDispatcher(bus, db.executions, enabled=enable_execute_action)
     policies = PolicyService(engine, db.policies, actions, bus)
-    datasources = DataSourceService(db.datasources, db.table_data, drivers, policies, bus)
+    datasources = DataSourceService(db.datasources, db.table_data, drivers, bus)
     return Services(policies, datasources, LibraryService(db.library), drivers, actions, db, sync_period)
 
 

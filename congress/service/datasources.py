@@ -1,8 +1,9 @@
 """DataSourceService: configured data sources, their running drivers, and the rows pushed to them.
 
 A data source is stored in the database, then run: its driver is built from the
-stored config, the engine gets a ``datasource`` policy of the same name and is
-subscribed to the driver's ``datasource_topic``, and the driver is started.
+stored config, the policy engine service (``ENGINE`` on the bus) is asked to make
+a ``datasource`` policy of the same name fed by the driver's ``datasource_topic``,
+and the driver is started. This service knows the engine only through the bus.
 Rows pushed over the API are persisted after the driver accepted them and
 pushed back into the driver at the next start.
 """
@@ -20,11 +21,10 @@ from congress.db.datasources import DatasourceRepository
 from congress.db.records import DatasourceRecord
 from congress.db.table_data import DatasourceDataRepository
 from congress.dse.bus import Bus, ServiceUnavailable
-from congress.dse.messages import datasource_topic
 from congress.exceptions import CongressError, DatasourceAlreadyExists, PolicyNameInvalid
 from congress.service.drivers import DriverCatalog, tables_document
 from congress.service.errors import BadRequest, NamedError, NotFound
-from congress.service.policies import PolicyService
+from congress.service.policies import ENGINE
 from congress.service.validation import check_name
 
 LOG = logging.getLogger(__name__)
@@ -50,13 +50,11 @@ class DataSourceService:
         repo: DatasourceRepository,
         data: DatasourceDataRepository,
         catalog: DriverCatalog,
-        policies: PolicyService,
         bus: Bus,
     ) -> None:
         self._repo = repo
         self._data = data
         self._catalog = catalog
-        self._policies = policies
         self._bus = bus
         self._lock = threading.RLock()
         self._running: dict[str, _Running] = {}
@@ -111,10 +109,8 @@ class DataSourceService:
         driver = self._catalog.factory(record.driver)(record.name, record.config, self._bus)
         tables = tuple(driver.schema())
         with self._lock:
-            self._policies.create_datasource_policy(
-                record.name, {t.table_id: [c.name for c in t.columns] for t in tables}
-            )
-            self._bus.subscribe(datasource_topic(record.name), self._policies.apply_update)
+            schema = {t.table_id: [c.name for c in t.columns] for t in tables}
+            self._bus.call(ENGINE, "create_datasource_policy", name=record.name, schema=schema)
             running = _Running(record, driver, tables)
             self._running[record.name] = running
             try:
@@ -130,8 +126,7 @@ class DataSourceService:
         try:
             running.driver.stop()
         finally:
-            self._bus.unsubscribe(datasource_topic(name), self._policies.apply_update)
-            self._policies.delete_datasource_policy(name)
+            self._bus.call(ENGINE, "delete_datasource_policy", name=name)
 
     # -- documents ----------------------------------------------------------
     def _document(self, record: DatasourceRecord, *, mask: bool = True) -> dict[str, Any]:
@@ -194,7 +189,7 @@ class DataSourceService:
             # The push driver's required "description" option: the data source's description stands in.
             config = {**(config or {}), "description": description}
         with self._lock:
-            if name in self._running or self._policies.exists(name):
+            if name in self._running or self._bus.call(ENGINE, "exists", name=name):
                 raise DatasourceAlreadyExists(f"Datasource already in use with name {name}")
             record = self._repo.create(
                 name,

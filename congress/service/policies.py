@@ -19,7 +19,7 @@ from congress.datalog.ast import Atom, Constant
 from congress.db.policies import PolicyRepository
 from congress.db.records import NewRule, PolicyRecord, RuleRecord
 from congress.dse.bus import Bus, ServiceUnavailable
-from congress.dse.messages import TableUpdate
+from congress.dse.messages import TableUpdate, datasource_topic
 from congress.engine import render_proof
 from congress.engine.interface import ExecutionRequest, PolicyEngineProtocol, StoredRule
 from congress.exceptions import (
@@ -44,6 +44,7 @@ SYSTEM_POLICIES = (
     PolicySpec("action", "actio", "default action policy", "action", None),
 )
 DATASOURCE_KIND = "datasource"
+ENGINE = "__engine"  # the policy engine's name on the bus
 
 
 def policy_document(record: PolicyRecord) -> dict[str, Any]:
@@ -72,6 +73,7 @@ class PolicyService:
         self._lock = threading.RLock()
         self._requests: list[ExecutionRequest] = []
         engine.add_execution_listener(self._requests.append)
+        bus.register_service(ENGINE, self)
 
     # -- life cycle ---------------------------------------------------------
     def start(self) -> None:
@@ -334,17 +336,20 @@ class PolicyService:
         """An action a user asked for through the API: recorded and dispatched like a policy's."""
         self._dispatcher.submit(policy, service, action, positional, named)
 
-    # -- datasource policies -------------------------------------------------
+    # -- datasource policies (called by the datasource service over the bus) ----
     def exists(self, name: str) -> bool:
         """Whether a policy of any kind (datasource policies included) has this name."""
         with self._lock:
             return name in self._engine.policy_names()
 
     def create_datasource_policy(self, name: str, schema: Mapping[str, Sequence[str]]) -> None:
+        """A datasource's policy, fed from then on by its ``datasource_topic`` updates."""
         with self._lock:
             self._engine.create_datasource(name, schema)
+        self._bus.subscribe(datasource_topic(name), self.apply_update)
 
     def delete_datasource_policy(self, name: str) -> None:
+        self._bus.unsubscribe(datasource_topic(name), self.apply_update)
         self._mutate(lambda: self._engine.delete_policy(name))
 
     def apply_update(self, update: TableUpdate) -> None:
