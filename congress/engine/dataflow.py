@@ -16,8 +16,10 @@ topological order after each change:
   derivation is counted exactly once.
 * A recursive component (only ``materialized``/``z3`` policies allow them)
   keeps plain sets. Insertions into its inputs continue semi-naive evaluation
-  from the new derivations; a deletion or a change of a negated input
-  re-evaluates the component semi-naively from scratch and diffs it.
+  from the new derivations. Deletions (and insertions into negated inputs) use
+  delete-and-rederive: the rows that may have lost a derivation, and what they
+  derive inside the component, are removed; those still derivable are put back
+  and semi-naive evaluation continues from them.
 
 Rule changes reuse the same machinery: a new rule's derivations (evaluated
 once) are added to its head's counts, a deleted rule's are subtracted, and
@@ -35,7 +37,7 @@ from collections.abc import Set as AbstractSet
 
 from congress.engine.compiled import NEGATIVE, CompiledRule, RelKey
 from congress.engine.graph import components
-from congress.engine.plan import SEED_DRIVER, PlanSpec, estimate, get_plan
+from congress.engine.plan import SEED_DRIVER, SEED_HEAD, PlanSpec, estimate, get_plan
 from congress.engine.relation import Relation
 from congress.engine.values import Row
 
@@ -86,14 +88,17 @@ class Dataflow:
         run = _Propagation(self)
         for key, inserted, deleted in changes:
             relation = self.relation(key)
-            inserted = inserted if type(inserted) is set else set(inserted)
             base = self.base.get(key)
             if base is None:  # only stored rows: apply the difference right away
                 rows = relation.rows
+                if not rows:
+                    run.apply(key, [], dict.fromkeys(inserted, 1))
+                    continue
+                inserted = inserted if isinstance(inserted, AbstractSet) else set(inserted)
                 removed = [row for row in dict.fromkeys(deleted) if row in rows and row not in inserted]
-                added = inserted.difference(rows)
-                run.apply(key, removed, dict.fromkeys(added, 1))
+                run.apply(key, removed, dict.fromkeys(inserted.difference(rows), 1))
                 continue
+            inserted = inserted if isinstance(inserted, AbstractSet) else set(inserted)
             removed = base.intersection(deleted)
             base.difference_update(removed)
             added = inserted.difference(base)
@@ -168,7 +173,8 @@ class _Propagation:
     def __init__(self, flow: Dataflow) -> None:
         self.flow = flow
         self.counts: dict[RelKey, dict[Row, int]] = {}
-        self.seeds: dict[RelKey, set[Row]] = {}
+        self.seeds: dict[RelKey, set[Row]] = {}  # rows a recursive table may gain
+        self.doubtful: dict[RelKey, set[Row]] = {}  # rows a recursive table may lose
         self.recompute: set[int] = set()
         self.queue: list[int] = []
         self.queued: set[int] = set()
@@ -188,8 +194,7 @@ class _Propagation:
         flow = self.flow
         component = flow.component[key]
         if flow.recursive[component]:
-            if removed:
-                self.recompute.add(component)
+            self.doubtful.setdefault(key, set()).update(removed)
             self.seeds.setdefault(key, set()).update(added)
         else:
             counts = self.counts_of(key)
@@ -257,6 +262,7 @@ class _Propagation:
         if component in self.recompute:
             for key in members:
                 self.seeds.pop(key, None)
+                self.doubtful.pop(key, None)
             old = [dict(rel.rows) for rel in relations]
             for rel in relations:
                 rel.clear()
@@ -274,11 +280,61 @@ class _Propagation:
                 self.apply(key, deleted, dict.fromkeys([r for r in after if r not in before], 1))
         else:
             start = {key: self.seeds.pop(key, set()) for key in members}
+            doubtful = {key: self.doubtful.pop(key, set()) for key in members}
+            removed = {key: set() for key in members}
+            if any(doubtful.values()):
+                removed, start = self.delete_rederive(members, doubtful, start)
             added = self.semi_naive(members, start)
-            for rel, rows in zip(relations, added, strict=True):
-                rel.remove(rows)
-            for key, rows in zip(members, added, strict=True):
-                self.apply(key, [], dict.fromkeys(rows, 1))
+            for key, rel, rows in zip(members, relations, added, strict=True):
+                gone = removed[key] - rows
+                new = rows - removed[key]
+                rel.remove(list(rows))  # back to the state before, for apply() to feed the readers
+                rel.add(list(removed[key]))
+                self.apply(key, list(gone), dict.fromkeys(new, 1))
+
+    def delete_rederive(
+        self, members: list[RelKey], doubtful: dict[RelKey, set[Row]], seeds: dict[RelKey, set[Row]]
+    ) -> tuple[dict[RelKey, set[Row]], dict[RelKey, set[Row]]]:
+        """DRed: remove every row that may have lost its derivations (and what they derive in
+        the component), then keep as seeds those still derivable, plus the seeds that still hold.
+        Returns the removed rows and the seeds for semi-naive insertion."""
+        flow = self.flow
+        inside = set(members)
+        removed = {key: set() for key in members}
+        delta = doubtful
+        while True:
+            delta = {
+                k: {r for r in rows if r in flow.relations[k].rows and r not in removed[k]}
+                for k, rows in delta.items()
+            }
+            delta = {k: rows for k, rows in delta.items() if rows}
+            if not delta:
+                break
+            derived: dict[RelKey, set[Row]] = {}
+            for key, rows in delta.items():
+                removed[key] |= rows
+                for rule, position in flow.readers.get(key, ()):
+                    if rule.head_key in inside:
+                        out = derived.setdefault(rule.head_key, set())
+                        spec = PlanSpec(SEED_DRIVER, position, None, "set")
+                        get_plan(rule, spec, flow.relation)(list(rows), None, out, 0)
+            delta = derived
+        for key, rows in removed.items():
+            flow.relations[key].remove(list(rows))
+        start = {
+            key: {row for row in removed[key] | seeds.get(key, set()) if self.derivable(key, row)}
+            for key in members
+        }
+        return removed, start
+
+    def derivable(self, key: RelKey, row: Row) -> bool:
+        """Whether ``row`` is stored or has a derivation in the current state."""
+        flow = self.flow
+        if row in flow.base_rows(key):
+            return True
+        spec = PlanSpec(SEED_HEAD, emit="exists")
+        rules = flow.rules_by_head[key]
+        return any(get_plan(rule, spec, flow.relation)([row], None, None, 0) for rule in rules)
 
     def semi_naive(self, members: list[RelKey], start: dict[RelKey, set[Row]]) -> list[set[Row]]:
         """Add ``start`` and everything it derives inside the component; return what was added."""
@@ -335,11 +391,11 @@ class _Propagation:
         negative = rule.body[position].kind == NEGATIVE
         self.schedule(component)
         if flow.recursive[component]:
-            if deleting or negative:
-                self.recompute.add(component)
-            elif component not in self.recompute:
+            if component not in self.recompute:
+                losing = deleting != negative
+                out = (self.doubtful if losing else self.seeds).setdefault(head, set())
                 spec = PlanSpec(SEED_DRIVER, position, None, "set")
-                get_plan(rule, spec, flow.relation)(rows, None, self.seeds.setdefault(head, set()), 0)
+                get_plan(rule, spec, flow.relation)(rows, None, out, 0)
             return
         if component in self.recompute:
             return

@@ -262,9 +262,14 @@ class PolicyEngine:
     # -- datasource data --------------------------------------------------------
     def replace_table(self, datasource: str, table: str, rows: Iterable[Sequence]) -> None:
         key, width = self._datasource_table(datasource, table)
-        new = set(self._ingest(rows, width, datasource, table))
+        new = self._ingest(rows, width, datasource, table)
         with self._update():
-            self.flow.change_base([(key, new, self.flow.base_rows(key) - new)])
+            current = self.flow.base_rows(key)
+            if not current:
+                self.flow.change_base([(key, new, ())])
+            else:
+                new_set = set(new)
+                self.flow.change_base([(key, new_set, current - new_set)])
 
     def update_table(
         self, datasource: str, table: str, insert: Iterable[Sequence] = (), delete: Iterable[Sequence] = ()
