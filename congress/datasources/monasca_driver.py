@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from congress.datasources import translator as tr
-from congress.datasources.base import OPTIONAL, DriverConfigError, PushDriverBase
+from congress.datasources.alarm_webhooks import WEBHOOK_OPTIONS, hours_to_keep
+from congress.datasources.base import PushDriverBase
 from congress.datasources.openstack import Listing, OpenStackDriver, RestAction, Service, fetch_listing
 from congress.dse.bus import Bus
 from congress.exceptions import UpdateNotPermitted
@@ -111,7 +112,6 @@ ALARM_NOTIFICATION = tr.HDict(
         ),
     ),
 )
-DEFAULT_HOURS_TO_KEEP = 240.0
 
 
 class MonascaWebhookDriver(PushDriverBase):
@@ -125,16 +125,12 @@ class MonascaWebhookDriver(PushDriverBase):
 
     driver_id = "monasca_webhook"
     description = "Datasource driver that accepts Monasca webhook alarm notifications."
-    config_options = {"persist_data": OPTIONAL, "hours_to_keep_alarm": OPTIONAL}
+    config_options = WEBHOOK_OPTIONS
     translators = (ALARM_NOTIFICATION,)
 
     def __init__(self, name: str, config: Mapping[str, Any] | None, bus: Bus) -> None:
         super().__init__(name, config, bus)
-        raw = self.config.get("hours_to_keep_alarm", DEFAULT_HOURS_TO_KEEP)
-        try:
-            self.hours_to_keep = float(raw)
-        except (TypeError, ValueError) as exc:
-            raise DriverConfigError(f"hours_to_keep_alarm must be a number, not {raw!r}") from exc
+        self.hours_to_keep = hours_to_keep(self.config)
 
     def webhook(self, payload: Any, table: str | None = None) -> None:
         if not isinstance(payload, Mapping) or "alarm_id" not in payload:

@@ -16,12 +16,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from congress.datasources import translator as tr
-from congress.datasources.base import OPTIONAL, DriverConfigError, PushDriverBase
+from congress.datasources.alarm_webhooks import WEBHOOK_OPTIONS, hours_to_keep
+from congress.datasources.base import PushDriverBase
 from congress.dse.bus import Bus
 from congress.exceptions import UpdateNotPermitted
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-DEFAULT_HOURS_TO_KEEP = 240.0
 RESOURCE_FIELDS = ("name", "id", "vitrage_id", "project_id", "vitrage_operational_state", "vitrage_type")
 
 
@@ -69,16 +69,12 @@ UPDATE_TIMESTAMP = 5
 class VitrageDriver(PushDriverBase):
     driver_id = "vitrage"
     description = "Datasource driver that accepts Vitrage webhook alarm notifications."
-    config_options = {"persist_data": OPTIONAL, "hours_to_keep_alarm": OPTIONAL}
+    config_options = WEBHOOK_OPTIONS
     translators = (ALARMS,)
 
     def __init__(self, name: str, config: Mapping[str, Any] | None, bus: Bus) -> None:
         super().__init__(name, config, bus)
-        raw = self.config.get("hours_to_keep_alarm", DEFAULT_HOURS_TO_KEEP)
-        try:
-            self.hours_to_keep = float(raw)
-        except (TypeError, ValueError) as exc:
-            raise DriverConfigError(f"hours_to_keep_alarm must be a number, not {raw!r}") from exc
+        self.hours_to_keep = hours_to_keep(self.config)
 
     def webhook(self, payload: Any, table: str | None = None) -> None:
         alarm = payload.get("payload") if isinstance(payload, Mapping) else None

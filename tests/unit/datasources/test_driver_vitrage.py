@@ -103,3 +103,8 @@ def test_bad_notifications_are_refused(payload):
 def test_hours_to_keep_must_be_a_number():
     with pytest.raises(DriverConfigError):
         VitrageDriver("v", {"hours_to_keep_alarm": "soon"}, LocalBus())
+
+
+def test_hours_to_keep_must_be_positive():
+    with pytest.raises(DriverConfigError, match="positive"):
+        VitrageDriver("v", {"hours_to_keep_alarm": 0}, LocalBus())
