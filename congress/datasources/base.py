@@ -122,7 +122,7 @@ class DataSourceDriver:
         self._raw: dict[str, frozenset[Row]] = {}
         self._facts: dict[str, frozenset[tuple[Value, ...]]] = {}
         self._status = DriverStatus()
-        roots = {t.table for t in self.translators}
+        roots = set(self.root_tables())
         self._lazy = set(parse_list_option(self.config.get("lazy_tables"), "lazy_tables"))
         unknown = self._lazy - roots
         if unknown:
@@ -139,6 +139,11 @@ class DataSourceDriver:
             tables=cls.table_specs(),
             module=f"{cls.__module__}.{cls.__qualname__}",
         )
+
+    @classmethod
+    def root_tables(cls) -> list[str]:
+        """Tables that ``lazy_tables`` may name (hand-written drivers: every table)."""
+        return [t.table for t in cls.translators]
 
     @classmethod
     def columns(cls) -> dict[str, list[tr.Column]]:
