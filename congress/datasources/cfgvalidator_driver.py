@@ -226,7 +226,7 @@ class ValidatorDriver(LiteralSchema, PollingDriver):
         tables = Tables(self.table_columns)
         for host in sorted(reports):
             tables.report(reports[host])
-        return tables.rows
+        return self.without_lazy(tables.rows)
 
     def webhook(self, payload: Any, table: str | None = None) -> None:
         if (

@@ -1,14 +1,15 @@
 """Drivers whose tables are built by hand (murano, plexxi, config) declare a literal schema here.
 
-``LiteralSchema`` gives such a driver its ``columns()`` (so ``info()``, ``table_specs()`` and
-lazy-table handling work as for translated drivers) from ``table_columns``: table name ->
-column names, or ``(name, description)`` pairs.
+``LiteralSchema`` gives such a driver its ``columns()`` (so ``info()`` and ``table_specs()``
+work as for translated drivers) from ``table_columns``: table name -> column names, or
+``(name, description)`` pairs. Every table is a root: ``lazy_tables`` may name any, and the
+driver leaves ``lazy_tables()`` out of what it publishes (``without_lazy``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from congress.datasources import translator as tr
 
@@ -28,3 +29,18 @@ class LiteralSchema:
             table: [tr.Column(c, bare) if isinstance(c, str) else tr.Column(*c) for c in cols]
             for table, cols in cls.table_columns.items()
         }
+
+    @classmethod
+    def root_tables(cls) -> list[str]:
+        return list(cls.table_columns)
+
+    def lazy_tables(self) -> set[str]:
+        return set(self._lazy)  # type: ignore[attr-defined]
+
+    def subscribe_table(self, table: str) -> None:
+        self._lazy.discard(table)  # type: ignore[attr-defined]
+        super().subscribe_table(table)  # type: ignore[misc]
+
+    def without_lazy(self, tables: dict[str, Any]) -> dict[str, Any]:
+        lazy = self.lazy_tables()
+        return {t: rows for t, rows in tables.items() if t not in lazy}

@@ -162,3 +162,14 @@ def test_report_files_must_name_declared_templates(tmp_path):
     conf.write_text("[DEFAULT]\n")
     with pytest.raises(ValueError, match="undeclared"):
         build_report("h1", [], [(str(conf), "nova")])
+
+
+def test_lazy_tables_are_published_once_subscribed():
+    driver = ValidatorDriver("cfg", {"lazy_tables": "option_info,binding"}, LocalBus())
+    driver.start()
+    driver.webhook(report())
+    assert driver.lazy_tables() == {"option_info", "binding"}
+    assert "binding" not in driver.tables() and len(driver.tables()["option"]) == 5
+    driver.subscribe_table("binding")
+    driver.request_refresh()
+    assert len(driver.tables()["binding"]) == 2 and "option_info" not in driver.tables()
