@@ -16,6 +16,7 @@ for ``--duration`` seconds:
 Every answer must be 2xx, and `error` must equal the generator's truth before and after.
 
     python -m benchmarks.server_load [--servers 1e4] [--duration 5] [--procs 2] [--threads 4]
+                                     [--ops get_rows rules push simulate] [--profile DIR]
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ import http.client
 import json
 import os
 import statistics
+import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,26 +150,36 @@ class Figures:
     rps: float
     p50: float
     p99: float
+    server_cpu: float  # server CPU seconds per request of this operation (all its labels together)
 
     def verdict(self) -> str:
         ok = self.errors == 0 and self.p99 < TARGET_P99_S and self.rps >= TARGET_RPS.get(self.label, 0)
         return "PASS" if ok else "MISS"
 
 
-def measure(port: int, op: str, args: argparse.Namespace) -> list[Figures]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(server: CongressServer, op: str, args: argparse.Namespace) -> list[Figures]:
+    port, pid = server.port, server.proc.pid
+    cpu_before = cpu_seconds(pid)
     with ProcessPoolExecutor(args.procs) as pool:
         futures = [
             pool.submit(drive, port, op, args.duration, args.threads, p, args.servers)
             for p in range(args.procs)
         ]
         samples = [s for f in futures for s in f.result()]
+    cpu = (cpu_seconds(pid) - cpu_before) / max(1, len(samples))
     figures = []
     for label in dict.fromkeys(s[0] for s in samples):
         times = sorted(s[2] for s in samples if s[0] == label)
         errors = sum(1 for s in samples if s[0] == label and not 200 <= s[1] < 300)
         p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
         figures.append(
-            Figures(label, len(times), errors, len(times) / args.duration, statistics.median(times), p99)
+            Figures(label, len(times), errors, len(times) / args.duration, statistics.median(times), p99, cpu)
         )
     return figures
 
@@ -212,6 +225,42 @@ def check_errors(client: Client, truth: set[str], when: str) -> None:
     report(f"  error has the expected {len(got)} rows {when} (GET took {fmt_seconds(t)})")
 
 
+@contextmanager
+def profiled(pid: int, op: str, args: argparse.Namespace) -> Iterator[None]:
+    """With ``--profile DIR``: py-spy samples the server (the thread holding the GIL: where CPU goes)
+    while ``op`` runs, into DIR/<op>.txt (collapsed
+    stacks, one ``frame;frame;... count`` line each: feed to flamegraph.pl or sort by count)."""
+    if args.profile is None:
+        yield
+        return
+    args.profile.mkdir(parents=True, exist_ok=True)
+    out = args.profile / f"{op}.txt"
+    spy = subprocess.Popen(
+        [
+            "py-spy",
+            "record",
+            "-p",
+            str(pid),
+            "-d",
+            str(int(args.duration)),
+            "-r",
+            "100",
+            "-f",
+            "raw",
+            "-o",
+            str(out),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        spy.wait(timeout=args.duration + 30)
+        report(f"  profile of the server during {op}: {out}")
+
+
 def run(args: argparse.Namespace) -> list[Figures]:
     cloud = CloudData.generate(args.servers)
     truth = expected_errors(cloud)
@@ -229,7 +278,8 @@ def run(args: argparse.Namespace) -> list[Figures]:
             figures = []
             for op in args.ops:
                 report(f"driving {op} for {args.duration:g} s with {args.procs}x{args.threads} clients ...")
-                figures.extend(measure(server.port, op, args))
+                with profiled(server.proc.pid, op, args):
+                    figures.extend(measure(server, op, args))
             check_errors(Client(server.port), truth, "after the load")  # the first one timed out idle
             return figures
         finally:
@@ -237,7 +287,7 @@ def run(args: argparse.Namespace) -> list[Figures]:
 
 
 def table(figures: list[Figures], args: argparse.Namespace) -> str:
-    header = ("operation", "requests", "errors", "req/s", "p50", "p99", "target", "verdict")
+    header = ("operation", "requests", "errors", "req/s", "p50", "p99", "server CPU/req", "target", "verdict")
     rows = [
         (
             f.label,
@@ -246,6 +296,7 @@ def table(figures: list[Figures], args: argparse.Namespace) -> str:
             f"{f.rps:.0f}",
             fmt_seconds(f.p50),
             fmt_seconds(f.p99),
+            fmt_seconds(f.server_cpu),
             (f">= {TARGET_RPS[f.label]:.0f} req/s, " if f.label in TARGET_RPS else "") + "p99 < 50 ms",
             f.verdict(),
         )
@@ -259,6 +310,10 @@ def table(figures: list[Figures], args: argparse.Namespace) -> str:
         f"{args.duration:g} s per operation; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
         "(client and server share them)"
     )
+    lines.append(
+        "server CPU/req: server process CPU time over the requests of that operation (1 / it bounds req/s"
+    )
+    lines.append("on one core: the GIL keeps the server on about one)")
     return "\n".join(lines)
 
 
@@ -269,6 +324,7 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=2, help="client processes (2)")
     parser.add_argument("--threads", type=int, default=4, help="threads per client process (4)")
     parser.add_argument("--ops", nargs="+", choices=list(OPERATIONS), default=list(OPERATIONS))
+    parser.add_argument("--profile", type=Path, help="write py-spy profiles of the server to this directory")
     args = parser.parse_args()
     figures = run(args)
     print()
