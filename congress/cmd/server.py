@@ -21,6 +21,7 @@ from cheroot import wsgi
 
 from congress import config
 from congress.api.app import load_app
+from congress.exceptions import CongressError
 from congress.service.container import from_config
 
 LOG = logging.getLogger("congress.server")
@@ -51,7 +52,10 @@ def check_auth_exposure(conf: config.cfg.ConfigOpts) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     conf = config.load(argv)
     check_auth_exposure(conf)
-    services = from_config(conf)
+    try:
+        services = from_config(conf)
+    except CongressError as exc:  # e.g. a MySQL/PostgreSQL schema that needs congress-db-manage upgrade
+        raise SystemExit(f"congress-server cannot start: {exc.message}") from exc
     services.start()
     server = wsgi.Server(
         (conf.bind_host, conf.bind_port),
