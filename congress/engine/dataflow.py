@@ -78,6 +78,16 @@ class Dataflow:
         found = self.base.get(key)
         return found if found is not None else self.relation(key).rows.keys()
 
+    def forget_indexes(self, key: RelKey) -> bool:
+        """Drop the indexes of an empty table no rule reads or derives (its arity may change);
+        True if there were some (plans compiled outside the rules may still hold them)."""
+        relation = self.relations.get(key)
+        if relation is None or relation.rows or self.readers.get(key) or self.rules_by_head.get(key):
+            return False
+        dropped = bool(relation.indexes)
+        relation.indexes = {}
+        return dropped
+
     def is_recursive(self, key: RelKey) -> bool:
         self.relation(key)
         return self.recursive[self.component[key]]

@@ -246,17 +246,21 @@ class PolicyEngine:
         stored = policy.rules.pop(rule_id)
         rule = stored.rule
         del policy.keys[rule.key()]
-        for key, arity in self._arity_keys(policy.name, rule):
-            uses = self._arity_uses[key]
-            uses[arity] -= 1
-            if uses[arity] <= 0:
-                del uses[arity]
         compiled = policy.compiled.pop(rule_id, None)
         if compiled is not None:
             self.flow.remove_rule(compiled)
         elif rule.head.table not in ("true", "false"):
             row = tuple(norm(t.value) for t in rule.head.args)
             self.flow.change_base([((policy.name, table_name(rule.head, policy.name)), [], [row])])
+        for key, arity in self._arity_keys(policy.name, rule):
+            uses = self._arity_uses[key]
+            uses[arity] -= 1
+            if uses[arity] <= 0:
+                del uses[arity]
+            if not uses and self.flow.forget_indexes(key):  # the table may come back with another arity
+                querying.forget_plans(self)
+        if compiled is not None and self.flow.forget_indexes(compiled.head_key):
+            querying.forget_plans(self)
         return stored
 
     # -- datasource data --------------------------------------------------------

@@ -179,3 +179,20 @@ def test_queries(engine: PolicyEngine) -> None:
     assert answers(engine, "th", "plus(1, 2, x)") == ["plus(1, 2, 3)"]
     assert answers(engine, "th", "q(x)") == []
     assert answers(engine, "th", "true(x)") == ["true(x)"]
+
+
+def test_table_comes_back_with_another_arity(engine: PolicyEngine) -> None:
+    for text in ("p(x, y) :- q(x, z), r(z, y)", "q(1, 1)", "r(1, 3)"):
+        engine.insert_rule("th", text)
+    assert answers(engine, "th", "p(x, 3)") == ["p(1, 3)"]
+    assert answers(engine, "th", "q(x, 1), r(x, y)") == ["q(1, 1)", "r(1, 3)"]
+    for stored in engine.rules("th"):
+        engine.delete_rule("th", stored.id)
+    for text in ("q(1)", "r(1)", "p(x) :- q(x), r(x)"):
+        engine.insert_rule("th", text)
+    assert answers(engine, "th", "p(x)") == ["p(1)"]
+    assert answers(engine, "th", "q(x), r(x)") == ["q(1)", "r(1)"]
+    engine.delete_policy("th")
+    engine.create_policy("th")
+    engine.insert_rule("th", "q(1, 2, 3)")
+    assert answers(engine, "th", "q(x, y, z)") == ["q(1, 2, 3)"]
