@@ -52,6 +52,11 @@ def median(samples: Sequence[float]) -> float:
     return statistics.median(samples)
 
 
+def p99(samples: Sequence[float]) -> float:
+    """99th percentile; the max would mostly show the first call (plans and indexes are built lazily)."""
+    return statistics.quantiles(samples, n=100, method="inclusive")[98] if len(samples) > 1 else samples[0]
+
+
 def fmt_seconds(seconds: float | None) -> str:
     """Plain figure with a unit that keeps 3-4 significant digits readable."""
     if seconds is None:

@@ -35,6 +35,7 @@ from benchmarks.harness import (
     fmt_seconds,
     main_for,
     median,
+    p99,
     report,
     timed,
 )
@@ -118,7 +119,7 @@ def run(sizes: Sequence[int], repeat: int, seed: int) -> list[Result]:
         ins, dels = ours[0::2], ours[1::2]
         medians[n] = median(ours)
         report(f"W2 N={n}: engine median {fmt_seconds(medians[n])}/op (insert {fmt_seconds(median(ins))}, "
-               f"delete {fmt_seconds(median(dels))}, max {fmt_seconds(max(ours))}) over {len(ours)} ops; "
+               f"delete {fmt_seconds(median(dels))}, p99 {fmt_seconds(p99(ours))}) over {len(ours)} ops; "
                f"duckdb {fmt_seconds(median(theirs))}/op; error rows after: {violations} (same as duckdb)")
         results.append(Result("W2 update+query", f"N={n}", medians[n], median(theirs),
                               TARGET if n >= TARGET_SIZE else None, note="median per op"))

@@ -32,6 +32,7 @@ from benchmarks.harness import (
     fmt_seconds,
     main_for,
     median,
+    p99,
     report,
     timed,
 )
@@ -81,7 +82,7 @@ def run(sizes: Sequence[int], repeat: int, seed: int) -> list[Result]:
         after = check_same_errors(engine, POLICY, con, "after simulating")
         if after != before:
             raise BenchmarkMismatch(f"simulate changed error: {before} rows before, {after} after")
-        report(f"W4 N={n}: engine simulate median {fmt_seconds(median(ours))} (max {fmt_seconds(max(ours))}) "
+        report(f"W4 N={n}: engine simulate median {fmt_seconds(median(ours))} (p99 {fmt_seconds(p99(ours))}) "
                f"over {repeat}; duckdb insert+query+rollback {fmt_seconds(median(theirs))}; error unchanged")
         results.append(Result("W4 simulate", f"N={n}", median(ours), median(theirs),
                               TARGET if n >= TARGET_SIZE else None, note="median per call, delta=True"))
