@@ -139,8 +139,17 @@ def wait_status(conn: openstack.connection.Connection, server_id: str, status: s
 
 
 def delete_server(conn: openstack.connection.Connection, server_id: str) -> None:
-    """Delete a server and wait until Nova no longer lists it (already gone is fine)."""
-    server = conn.compute.find_server(server_id, all_projects=True)
-    if server is not None:
-        conn.compute.delete_server(server)
-        conn.compute.wait_for_delete(server, interval=1, wait=BOOT_TIMEOUT_S)
+    """Delete a server and wait until Nova answers 404 for it (already gone is fine).
+
+    Not ``wait_for_delete``: that returns at status DELETED, while Nova still lists the server.
+    """
+    conn.compute.delete_server(server_id, ignore_missing=True)
+
+    def gone() -> bool:
+        try:
+            conn.compute.get_server(server_id)
+        except sdk_exceptions.NotFoundException:
+            return True
+        return False
+
+    wait_until(gone, f"server {server_id} to be deleted", timeout=BOOT_TIMEOUT_S)

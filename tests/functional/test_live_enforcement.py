@@ -27,7 +27,7 @@ from tests.functional.live_cloud import (
     wait_until,
 )
 from tests.functional.live_congress import CongressApi
-from tests.functional.live_tables import only
+from tests.functional.live_tables import matching, only
 
 pytestmark = pytest.mark.live
 
@@ -94,6 +94,11 @@ def pause_rule(server_name: str) -> str:
     return f"execute[nova:servers.pause(vm_id)] :- nova:servers({args})"
 
 
+def rows_where(api: CongressApi, datasource: str, table: str, **where: str) -> list[dict]:
+    """A table's rows from the API as records (the datasources here are named after their drivers)."""
+    return matching(datasource, table, api.rows(datasource, table), **where)
+
+
 def updates(api: CongressApi, datasource: str) -> int:
     return int(api.status(datasource)["number_of_updates"])
 
@@ -126,7 +131,18 @@ def test_tenant_sharing_tutorial(env, admin, api, cleanup):
     seen_after = time.monotonic() - started
     assert api.policy_rows("classification", "error") == sorted([*baseline, [server.name]])
     assert only("nova", "servers", api.rows("nova", "servers"), id=server.id)["tenant_id"] == demo.id
-    assert only("neutronv2", "ports", api.rows("neutronv2", "ports"), id=port.id)["tenant_id"] == demo.id
+    port_row = only("neutronv2", "ports", api.rows("neutronv2", "ports"), id=port.id)
+    assert (port_row["tenant_id"], port_row["device_id"]) == (demo.id, server.id)
+    # Nova reports the port's address once its network info cache is filled
+    (fixed_ip,) = port.fixed_ips
+    address = wait_until(
+        lambda: rows_where(api, "nova", "servers.addresses", server_id=server.id),
+        "nova:servers.addresses of the demo server",
+    )
+    assert address == [{
+        "server_id": server.id, "network_name": net.name, "address": fixed_ip["ip_address"], "version": 4,
+        "mac_address": port.mac_address, "address_type": "fixed",
+    }]
     net_row = only("neutronv2", "networks", api.rows("neutronv2", "networks"), id=net.id)
     assert (net_row["tenant_id"], net_row["shared"]) == (admin.current_project_id, "True")
 
