@@ -3,8 +3,8 @@
 A VM may only attach to a network owned by a tenant of the same group. Instead of real Nova and Neutron,
 two push datasources named ``nova`` and ``neutronv2`` declare the reference column order of
 ``nova:servers``, ``neutronv2:ports`` and ``neutronv2:networks`` (drivers.json), so the tutorial's rules
-read exactly as they would against the real drivers. The violation shows up in ``classification:error``
-and goes away when the offending port is removed.
+read exactly as they would against the real drivers. The violation shows up in ``classification:error``,
+survives a server restart, and goes away when the offending port is removed.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def error_rows(cli: ClientEnv, url: str) -> list[list[str]]:
     return sorted(rows)
 
 
-def test_tenant_sharing_tutorial(cli, url):
+def test_tenant_sharing_tutorial(cli, url, congress_server):
     taken = {d["name"] for d in cli.json(url, "datasource", "list")}
     if {"nova", "neutronv2"} & taken:
         pytest.skip("this server already has a datasource named nova or neutronv2")
@@ -87,6 +87,10 @@ def test_tenant_sharing_tutorial(cli, url):
         assert error_rows(cli, url) == [["db"]]
         out = cli.ok(url, "policy", "row", "list", "classification", "error")
         assert "| Col0 |" in out and "| db   |" in out
+
+        # rules and pushed rows survive a restart of the server
+        congress_server.restart()
+        assert error_rows(cli, url) == [["db"]]
 
         # the datasource tables print under the reference column names
         headers, _ = cli.table(url, "datasource", "row", "list", "neutronv2", "ports")
