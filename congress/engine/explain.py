@@ -9,6 +9,7 @@ themselves, so recursive tables get well-founded proofs.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from congress.datalog.ast import Atom, Variable
@@ -28,6 +29,7 @@ _FROM_HEAD = PlanSpec(SEED_HEAD, emit="bindings")
 
 
 def explain(engine: PolicyEngine, policy: Policy, atom: str | Atom) -> list[Proof]:
+    """Proofs of the rows matching ``atom`` (a table literal, possibly with variables)."""
     if isinstance(atom, str):
         try:
             atom = parse_query(atom)
@@ -35,16 +37,17 @@ def explain(engine: PolicyEngine, policy: Policy, atom: str | Atom) -> list[Proo
             raise QuerySyntaxError(error.message) from None
     if not isinstance(atom, Atom) or atom.negated:
         raise QuerySyntaxError(f"explain needs one positive literal, not {atom}")
-    compiled, bindings = querying.evaluate(engine, policy, (atom,))
-    literal = compiled.body[0]
-    names = compiled.variables()
-    if literal.key is None:
-        return [Proof(querying.instantiate(atom, dict(zip(names, b, strict=True))), None) for b in bindings]
+    if atom.theory is None and ":" in atom.table:  # a table named as ``rows`` names it (``beta:q``)
+        theory, _, table = atom.table.rpartition(":")
+        atom = replace(atom, theory=theory, table=table)
+    found = querying.matching_rows(engine, policy, atom)
+    if found is None:
+        return [Proof(answer, None) for answer in querying.select(engine, policy, atom)]
+    key, rows = found
+    prover = _Prover(engine)
     proofs = []
-    for values in bindings:
-        binding = dict(zip(names, values, strict=True))
-        row = tuple(_term_value(t, binding) for t in literal.args)
-        proof = _Prover(engine).prove(literal.key, row, querying.instantiate(atom, binding), frozenset())
+    for row, binding in rows:
+        proof = prover.prove(key, row, querying.instantiate(atom, binding), frozenset())
         if proof is not None:
             proofs.append(proof)
     return proofs

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from congress.datalog import checks
 from congress.datalog.ast import Atom, Constant, Rule, Term, Variable
 from congress.datalog.parser import parse_query
-from congress.engine.compiled import POSITIVE, CompiledRule, compile_rule
+from congress.engine.compiled import POSITIVE, CompiledRule, RelKey, compile_rule
 from congress.engine.plan import PlanSpec, get_plan, order_body
 from congress.engine.policy import Policy
-from congress.engine.values import norm, plain
+from congress.engine.values import Row, norm, plain
 from congress.exceptions import CongressError, PolicySyntaxError, QuerySyntaxError
 
 if TYPE_CHECKING:
@@ -70,16 +70,29 @@ def select(
 
 def _select_table(engine: PolicyEngine, policy: Policy, atom: Atom) -> list[Atom] | None:
     """A single table atom answered by an index lookup, without compiling a plan (None: not a table)."""
+    found = matching_rows(engine, policy, atom)
+    if found is None:
+        return None
+    answers = {}
+    for _, binding in found[1]:
+        answer = instantiate(atom, binding)
+        answers.setdefault(str(answer), answer)
+    return list(answers.values())
+
+
+def matching_rows(
+    engine: PolicyEngine, policy: Policy, atom: Atom
+) -> tuple[RelKey, list[tuple[Row, dict[str, object]]]] | None:
+    """The key of a table atom and its rows matching the atom, each with its variable binding
+    (None if the atom is a builtin)."""
     key, builtin = engine._resolver(policy)(atom)  # noqa: SLF001
     if builtin is not None:
         return None
     if atom.modal is not None:
         key = (policy.name, f"{atom.modal}[{atom.qualified_table}]")
     relation = engine.flow.relations.get(key)
-    if relation is None or not relation.rows:
-        return []
-    if len(next(iter(relation.rows))) != len(atom.args):
-        return []
+    if relation is None or not relation.rows or len(next(iter(relation.rows))) != len(atom.args):
+        return key, []
     columns = tuple(c for c, t in enumerate(atom.args) if isinstance(t, Constant))
     values = tuple(norm(atom.args[c].value) for c in columns)
     if len(columns) == len(atom.args):
@@ -88,16 +101,15 @@ def _select_table(engine: PolicyEngine, policy: Policy, atom: Atom) -> list[Atom
         candidates = relation.lookup(columns, values)
     else:
         candidates = relation.rows
-    answers = {}
+    found = []
     for row in candidates:
         binding: dict[str, object] = {}
         if all(
             isinstance(t, Constant) or binding.setdefault(t.name, value) == value
             for t, value in zip(atom.args, row, strict=True)
         ):
-            answer = instantiate(atom, binding)
-            answers.setdefault(str(answer), answer)
-    return list(answers.values())
+            found.append((row, binding))
+    return key, found
 
 
 def evaluate(

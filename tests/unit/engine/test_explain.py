@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from congress.datalog.ast import Atom, Constant
 from congress.engine import PolicyEngine, render_proof
 
 
@@ -36,3 +37,15 @@ def test_recursive_proofs_are_well_founded() -> None:
 
     assert depth(proofs[0]) == 3
     assert engine.explain("m", "r(3, x)") == []
+
+
+def test_rows_of_another_policy_named_like_rows_names_them() -> None:
+    engine = PolicyEngine()
+    engine.create_policy("beta")
+    engine.create_policy("th")
+    engine.insert_rule("beta", "q(1)")
+    engine.insert_rule("th", "p(x) :- beta:q(x)")
+    (proof,) = engine.explain("th", Atom("beta:q", (Constant(1),)))
+    assert str(proof.atom) == "beta:q(1)" and proof.rule is None
+    (derived,) = engine.explain("th", "p(1)")
+    assert [str(c.atom) for c in derived.children] == ["beta:q(1)"]
