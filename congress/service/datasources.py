@@ -122,11 +122,9 @@ class DataSourceService:
         return running
 
     def _halt(self, name: str) -> None:
-        running = self._running.pop(name)
-        try:
-            running.driver.stop()
-        finally:
-            self._bus.call(ENGINE, "delete_datasource_policy", name=name)
+        """Drop the datasource's policy (which may refuse, changing nothing), then stop the driver."""
+        self._bus.call(ENGINE, "delete_datasource_policy", name=name)
+        self._running.pop(name).driver.stop()
 
     # -- documents ----------------------------------------------------------
     def _document(self, record: DatasourceRecord, *, mask: bool = True) -> dict[str, Any]:

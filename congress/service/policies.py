@@ -349,8 +349,8 @@ class PolicyService:
         self._bus.subscribe(datasource_topic(name), self.apply_update)
 
     def delete_datasource_policy(self, name: str) -> None:
-        self._bus.unsubscribe(datasource_topic(name), self.apply_update)
         self._mutate(lambda: self._engine.delete_policy(name))
+        self._bus.unsubscribe(datasource_topic(name), self.apply_update)
 
     def apply_update(self, update: TableUpdate) -> None:
         """Bus handler of ``datasource_topic(name)``: one datasource table change into the engine."""
