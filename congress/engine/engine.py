@@ -233,6 +233,7 @@ class PolicyEngine:
         rule = stored.rule
         policy.rules[stored.id] = stored
         policy.keys[rule.key()] = stored.id
+        policy.table_uses.update(self._table_names(policy, rule))
         for key, arity in self._arity_keys(policy.name, rule):
             self._arity_uses.setdefault(key, Counter())[arity] += 1
         if compiled is not None:
@@ -246,6 +247,7 @@ class PolicyEngine:
         stored = policy.rules.pop(rule_id)
         rule = stored.rule
         del policy.keys[rule.key()]
+        policy.table_uses.subtract(self._table_names(policy, rule))
         compiled = policy.compiled.pop(rule_id, None)
         if compiled is not None:
             self.flow.remove_rule(compiled)
@@ -317,15 +319,15 @@ class PolicyEngine:
         found = self.policy(policy)
         if found.schema is not None:
             return sorted(found.schema)
-        names: set[str] = set()
-        for stored in found.rules.values():
-            rule = stored.rule
-            if not rule.head.modal:
-                names.add(table_name(rule.head, found.name))
-            for atom in rule.body:
-                if checks.builtin_of(atom, found.kind == "z3") is None and not checks.is_true_literal(atom):
-                    names.add(table_name(atom, found.name))
-        return sorted(names)
+        return sorted(name for name, uses in found.table_uses.items() if uses > 0)
+
+    def _table_names(self, policy: Policy, rule: Rule) -> Iterator[str]:
+        """The tables a rule contributes to ``tables``: its head unless modal, its body's non-builtins."""
+        if not rule.head.modal:
+            yield table_name(rule.head, policy.name)
+        for atom in rule.body:
+            if checks.builtin_of(atom, policy.kind == "z3") is None and not checks.is_true_literal(atom):
+                yield table_name(atom, policy.name)
 
     def table_key(self, policy: Policy, table: str) -> RelKey:
         """The key of a table as ``rows`` names it (``p``, ``beta:q``); TableNotFound if unknown."""

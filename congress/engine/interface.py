@@ -103,7 +103,8 @@ class PolicyEngineProtocol(Protocol):
         """Apply one delta (deletes first); rows of the wrong width raise UpdateNotPermitted."""
 
     # -- reading ----------------------------------------------------------
-    def select(self, policy: str, query: str | Atom | Sequence[Atom]) -> list[Atom | Rule]: ...
+    def select(self, policy: str, query: str | Atom | Sequence[Atom] | Rule) -> list[Atom | Rule]:
+        """Answers to an atom, a conjunction (its instantiated literals) or a rule (instantiated rules)."""
 
     def rows(self, policy: str, table: str) -> list[Row]: ...
 
@@ -112,14 +113,17 @@ class PolicyEngineProtocol(Protocol):
     def simulate(
         self,
         policy: str,
-        query: str,
-        sequence: str,
+        query: str | Atom,
+        sequence: str | Sequence[Rule],
         action_policy: str,
         delta: bool = False,
         trace: bool = False,
-    ) -> SimulationResult: ...
+    ) -> SimulationResult:
+        """Apply ``sequence`` temporarily, answer ``query``, undo. A sequence given as parsed
+        rules (one step each) skips parsing, for callers that build them."""
 
-    def explain(self, policy: str, atom: str | Atom) -> list[Proof]: ...
+    def explain(self, policy: str, atom: str | Atom) -> list[Proof]:
+        """One proof per row matching ``atom``; ``congress.engine.render_proof`` prints them."""
 
     # -- streams ----------------------------------------------------------
     def add_delta_listener(self, listener: DeltaListener) -> None: ...

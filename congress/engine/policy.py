@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -36,6 +37,7 @@ class Policy:
     rules: dict[str, StoredRule] = field(default_factory=dict)
     compiled: dict[str, CompiledRule] = field(default_factory=dict)
     keys: dict[tuple, str] = field(default_factory=dict)
+    table_uses: Counter[str] = field(default_factory=Counter)  # table name -> rules using it
 
     @classmethod
     def datasource(cls, name: str, schema: Mapping[str, Sequence[str]]) -> Policy:
