@@ -143,6 +143,7 @@ class _Generator:
         self.depth = 1
         self.rows = 0
         self.needed = _needed_variables(rule, spec.emit == "bindings")
+        self.hoisted: list[str] = []  # lines run once before the loops
 
     # -- helpers ------------------------------------------------------------
     def obj(self, value: object) -> str:
@@ -213,7 +214,8 @@ class _Generator:
             exprs = [self.expr(lit.args[c]) for c in bound_cols]
             key = exprs[0] if len(exprs) == 1 else self.tuple_expr(exprs)
             row = self.row_var()
-            self.emit(f"for {row} in {index}.get({key}, ()):")
+            self.hoisted.append(f"    g{index} = {index}.get")
+            self.emit(f"for {row} in g{index}({key}, ()):")
             self.depth += 1
             self.bind_row(row, lit.args, frozenset(bound_cols))
         else:
@@ -315,6 +317,7 @@ class _Generator:
                 f"def _make({params}):",
                 "  def run(delta, dset, out, sign):",
                 prologue,
+                *self.hoisted,
                 *self.lines,
                 "    return False" if self.spec.emit == "exists" else "    return None",
                 "  return run",
