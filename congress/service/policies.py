@@ -111,12 +111,6 @@ class PolicyService:
                     self._dispatcher.submit(request.policy, request.service, request.action, request.args, {})
 
     # -- lookup -------------------------------------------------------------
-    def _record(self, ref: str) -> PolicyRecord:
-        try:
-            return self._repo.get(ref)
-        except PolicyNotExists:
-            raise PolicyNotExists(f"Policy ID {ref} does not exist") from None
-
     def _engine_policy(self, ref: str) -> str:
         """The engine's name for a user or datasource policy given by name or id."""
         try:
@@ -210,7 +204,7 @@ class PolicyService:
         except PolicyNotExists:
             if self._is_datasource(ref):
                 return []
-            raise PolicyNotExists(f"Policy ID {ref} does not exist") from None
+            raise
 
     def _is_datasource(self, ref: str) -> bool:
         with self._lock:
@@ -221,7 +215,7 @@ class PolicyService:
     ) -> dict[str, Any]:
         with self._lock:
             try:
-                policy = self._record(ref)
+                policy = self._repo.get(ref)
             except PolicyNotExists:
                 if self._is_datasource(ref):
                     raise RuleNotPermitted(
@@ -238,7 +232,7 @@ class PolicyService:
         return rule_document(record, pretty_rule(stored.rule))
 
     def get_rule(self, ref: str, rule_id: str) -> dict[str, Any]:
-        policy = self._record(ref)
+        policy = self._repo.get(ref)
         try:
             return rule_document(self._repo.get_rule(policy.id, rule_id))
         except RuleNotExists:
@@ -246,7 +240,7 @@ class PolicyService:
 
     def delete_rule(self, ref: str, rule_id: str) -> dict[str, Any]:
         with self._lock:
-            policy = self._record(ref)
+            policy = self._repo.get(ref)
             record = self._repo.get_rule(policy.id, rule_id)
             self._mutate(lambda: self._engine.delete_rule(policy.name, rule_id))
             try:
