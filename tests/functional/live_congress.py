@@ -52,6 +52,10 @@ class CongressApi:
     def refresh(self, datasource: str) -> None:
         self._call("POST", f"/data-sources/{datasource}?action=request-refresh", 200)
 
+    def execute(self, datasource: str, action: str, positional: list[Any]) -> None:
+        body = {"name": action, "args": {"positional": positional}}
+        assert self._call("POST", f"/data-sources/{datasource}?action=execute", 200, json=body) == {}
+
     def rows(self, datasource: str, table: str) -> list[list[Any]]:
         body = self._call("GET", f"/data-sources/{datasource}/tables/{table}/rows", 200)
         return [r["data"] for r in body["results"]]

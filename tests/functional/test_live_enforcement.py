@@ -6,7 +6,8 @@ The server runs real ``nova`` and ``neutronv2`` data sources (poll_time 2 s) on 
   ``demo``, a ``demo`` server on that port; ``classification:error`` lists the server because the two
   projects are in different groups, and deleting the port clears it within one poll.
 * ``execute[nova:servers.pause(x)]``: the rule fires once Nova lists the new server ACTIVE, the execution is
-  logged (GET /v1/action-executions) and succeeds, and Nova then reports the server PAUSED.
+  logged (GET /v1/action-executions) and succeeds, and Nova then reports the server PAUSED. Unpaused
+  through ``POST /v1/data-sources/nova?action=execute``, it is paused again by the policy.
 """
 
 from __future__ import annotations
@@ -167,11 +168,12 @@ def test_execute_pauses_a_live_server(admin, api, cleanup):
     started = time.monotonic()
     server = boot_server(admin, cleanup, name, admin)  # not waiting for ACTIVE: the policy may pause it first
 
-    def settled_pause() -> list[dict]:
+    def settled_pauses(count: int) -> list[dict]:
         done = [e for e in api.executions(since) if e["status"] != "pending"]
-        return [e for e in done if e["action"] == "servers.pause"]
+        pauses = [e for e in done if e["action"] == "servers.pause"]
+        return pauses if len(pauses) >= count else []
 
-    (execution,) = wait_until(settled_pause, "the pause execution to run", timeout=60)
+    (execution,) = wait_until(lambda: settled_pauses(1), "the pause execution to run", timeout=60)
     assert (execution["policy"], execution["service"], execution["args"], execution["status"]) == (
         "enforce", "nova", [server.id], "succeeded"), execution
     wait_status(admin, server.id, "PAUSED")
@@ -183,3 +185,10 @@ def test_execute_pauses_a_live_server(admin, api, cleanup):
     # PAUSED no longer matches the rule: nothing fired again
     assert [e["args"] for e in api.executions(since)] == [[server.id]]
     print(f"server PAUSED {paused_after:.1f} s after the boot request")
+
+    # an operator unpauses it through the data source's execute API; the next poll sees it ACTIVE and the
+    # policy pauses it again
+    api.execute("nova", "servers.unpause", [server.id])
+    again = wait_until(lambda: settled_pauses(2), "the second pause execution", timeout=60)
+    assert [(e["args"], e["status"]) for e in again] == [([server.id], "succeeded")] * 2
+    wait_status(admin, server.id, "PAUSED")
