@@ -95,16 +95,21 @@ def openstack_env(services: Iterable[str] = ("keystone",)) -> dict[str, str]:
     return dict(result)
 
 
-def admin_session(env: dict[str, str]):
-    """A keystoneauth1 session authenticated as the openstack-lite admin (project scoped)."""
+def password_session(
+    env: dict[str, str],
+    username: str | None = None,
+    password: str | None = None,
+    project_name: str | None = None,
+):
+    """A keystoneauth1 session, project-scoped password auth: the admin of ``env`` unless a user is given."""
     from keystoneauth1 import session
     from keystoneauth1.identity import v3
 
     auth = v3.Password(
         auth_url=env["OS_AUTH_URL"],
-        username=env["OS_USERNAME"],
-        password=env["OS_PASSWORD"],
-        project_name=env["OS_PROJECT_NAME"],
+        username=username or env["OS_USERNAME"],
+        password=password or env["OS_PASSWORD"],
+        project_name=project_name or env["OS_PROJECT_NAME"],
         user_domain_name=env.get("OS_USER_DOMAIN_NAME", "Default"),
         project_domain_name=env.get("OS_PROJECT_DOMAIN_NAME", "Default"),
     )

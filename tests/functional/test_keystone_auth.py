@@ -12,12 +12,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
+import openstack
 import pytest
 import requests
 
 from tests.functional.clientenv import ClientEnv, client_or_skip
-from tests.functional.openstacklite import openstack_env
+from tests.functional.openstacklite import openstack_env, password_session
 
 TIMEOUT_S = 30
 
@@ -32,7 +34,7 @@ class Account:
 @dataclass(frozen=True)
 class Keystone:
     env: dict[str, str]
-    conn: object  # openstack.connection.Connection, authenticated as the admin
+    conn: Any  # openstack.connection.Connection, authenticated as the admin
 
     @property
     def auth_url(self) -> str:
@@ -48,18 +50,8 @@ class Keystone:
         return Account(self.env["OS_USERNAME"], self.env["OS_PASSWORD"], self.env["OS_PROJECT_NAME"])
 
     def token(self, account: Account) -> str:
-        from keystoneauth1 import session
-        from keystoneauth1.identity import v3
-
-        auth = v3.Password(
-            auth_url=self.auth_url,
-            username=account.username,
-            password=account.password,
-            project_name=account.project_name,
-            user_domain_name="Default",
-            project_domain_name="Default",
-        )
-        return session.Session(auth=auth).get_token()
+        session = password_session(self.env, account.username, account.password, account.project_name)
+        return session.get_token()
 
     def revoke(self, token: str) -> None:
         self.conn.identity.delete(
@@ -70,8 +62,6 @@ class Keystone:
 @pytest.fixture(scope="module")
 def keystone() -> Keystone:
     env = openstack_env(["keystone"])
-    import openstack
-
     conn = openstack.connect(
         auth_url=env["OS_AUTH_URL"],
         username=env["OS_USERNAME"],
@@ -114,10 +104,10 @@ def member(make_member) -> Account:
     return make_member()[0]
 
 
-@pytest.fixture(scope="module")
-def server(server_factory, keystone: Keystone):
+def keystone_conf(keystone: Keystone, extra: str = "") -> str:
+    """congress.conf lines (after [DEFAULT]) for auth_strategy=keystone with the admin as service user."""
     admin = keystone.admin
-    return server_factory(
+    return (
         "auth_strategy = keystone\n"
         "[keystone_authtoken]\n"
         f"www_authenticate_uri = {keystone.root_url}\n"
@@ -129,7 +119,13 @@ def server(server_factory, keystone: Keystone):
         "user_domain_name = Default\n"
         "project_domain_name = Default\n"
         f"region_name = {keystone.env.get('OS_REGION_NAME', 'RegionOne')}\n"
+        f"{extra}"
     )
+
+
+@pytest.fixture(scope="module")
+def server(server_factory, keystone: Keystone):
+    return server_factory(keystone_conf(keystone))
 
 
 def call(server, method: str, path: str, token: str | None = None, body: object = None) -> requests.Response:
@@ -196,6 +192,20 @@ def test_token_of_deleted_user_is_401(server, keystone, make_member):
     token = keystone.token(account)
     keystone.conn.identity.delete_user(user)
     assert call(server, "GET", "/v1/policies", token).status_code == 401
+
+
+def test_policy_file_overrides_the_defaults(server_factory, keystone, member, tmp_path):
+    """A deployer's [oslo_policy] policy_file lets members create policies (and nothing else changes)."""
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text('"policy:create": "role:member"\n')
+    custom = server_factory(keystone_conf(keystone, f"[oslo_policy]\npolicy_file = {policy_file}\n"))
+    try:
+        token = keystone.token(member)
+        name = f"bymember_{uuid.uuid4().hex[:8]}"
+        assert call(custom, "POST", "/v1/policies", token, {"name": name}).status_code == 201
+        assert_json_error(call(custom, "DELETE", f"/v1/policies/{name}", token), 403)
+    finally:
+        custom.kill()
 
 
 # --- the real CLI through the Keystone catalog --------------------------------------------------------
