@@ -126,10 +126,12 @@ class Dataflow:
                 self.readers.setdefault(literal.key, []).append((rule, position))
         self.relation(rule.head_key)
         run = _Propagation(self)
-        run.recompute.update(self._restructure())
+        # A new rule only adds derivations: every row stays valid, even in components it merges.
+        self._restructure()
         head_component = self.component[rule.head_key]
         if self.recursive[head_component]:
-            run.recompute.add(head_component)
+            seeds = run.seeds.setdefault(rule.head_key, set())
+            get_plan(rule, _FULL_SET, self.relation)(None, None, seeds, 0)
         else:
             get_plan(rule, _FULL_COUNT, self.relation)(None, None, run.counts_of(rule.head_key), 1)
         run.schedule(head_component)
@@ -295,6 +297,10 @@ class _Propagation:
             if any(doubtful.values()):
                 removed, start = self.delete_rederive(members, doubtful, start)
             added = self.semi_naive(members, start)
+            if len(members) == 1 and not removed[members[0]]:
+                # Insertions only: readers can join them in place (self-join filters see the old state).
+                self.apply(members[0], [], dict.fromkeys(added[0], 1), stored=True)
+                return
             for key, rel, rows in zip(members, relations, added, strict=True):
                 gone = removed[key] - rows
                 new = rows - removed[key]
@@ -314,7 +320,7 @@ class _Propagation:
         delta = doubtful
         while True:
             delta = {
-                k: {r for r in rows if r in flow.relations[k].rows and r not in removed[k]}
+                k: {r for r in rows.difference(removed[k]) if r in flow.relations[k].rows}
                 for k, rows in delta.items()
             }
             delta = {k: rows for k, rows in delta.items() if rows}
@@ -353,7 +359,7 @@ class _Propagation:
         added = {key: set() for key in members}
         delta = start
         while True:
-            delta = {k: {r for r in rows if r not in flow.relations[k].rows} for k, rows in delta.items()}
+            delta = {k: rows.difference(flow.relations[k].rows) for k, rows in delta.items()}
             delta = {k: rows for k, rows in delta.items() if rows}
             if not delta:
                 break
@@ -371,7 +377,8 @@ class _Propagation:
         return [added[key] for key in members]
 
     # -- applying a table's change and feeding its readers ------------------------
-    def apply(self, key: RelKey, deleted: list[Row], inserted: dict[Row, int]) -> None:
+    def apply(self, key: RelKey, deleted: list[Row], inserted: dict[Row, int], stored: bool = False) -> None:
+        """Change a table (``stored``: the insertions are already in it) and feed its readers."""
         if not deleted and not inserted:
             return
         flow = self.flow
@@ -385,7 +392,8 @@ class _Propagation:
             relation.remove(deleted)
         rows: list[Row] = []
         if inserted:
-            relation.add_counted(inserted)
+            if not stored:
+                relation.add_counted(inserted)
             rows = list(inserted)
             for rule, position in readers:
                 self.feed(rule, position, rows, inserted, deleting=False)
