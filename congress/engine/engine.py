@@ -10,11 +10,13 @@ streams of table deltas and execution requests emitted after each update.
 from __future__ import annotations
 
 import gc
+import logging
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any
 
 from congress.datalog import checks
 from congress.datalog.ast import Atom, Rule
@@ -51,6 +53,7 @@ from congress.exceptions import (
 )
 
 EXECUTE_PREFIX = "execute["
+LOG = logging.getLogger(__name__)
 
 
 class PolicyEngine:
@@ -406,10 +409,18 @@ class PolicyEngine:
                 deltas.append(TableDelta(namespace, table, rows_in, rows_out))
         if deltas:
             for listener in self._delta_listeners:
-                listener(deltas)
+                _notify(listener, deltas)
         for request in requests:
             for listener in self._execution_listeners:
-                listener(request)
+                _notify(listener, request)
+
+
+def _notify(listener: Callable[[Any], None], event: Any) -> None:
+    """Call a listener; its failure is logged, never undoes the update nor starves the others."""
+    try:
+        listener(event)
+    except Exception:
+        LOG.exception("engine listener %r failed", listener)
 
 
 def _execution_requests(policy: str, table: str, rows: list[Row]) -> Iterator[ExecutionRequest]:

@@ -73,3 +73,16 @@ def test_simulate_fires_nothing() -> None:
     result = engine.simulate("test", "q(x)", "q+(7)", "action")
     assert [str(a) for a in result.answers] == ["q(7)"]
     assert requests == [] and deltas == []
+
+
+def test_a_failing_listener_does_not_break_the_update_or_the_others() -> None:
+    engine, deltas, _ = recording()
+
+    def broken(_deltas) -> None:
+        raise RuntimeError("listener bug")
+
+    engine.add_delta_listener(broken)
+    engine.add_delta_listener(deltas.extend)
+    engine.insert_rule("test", "q(1)")
+    assert [str(a) for a in engine.select("test", "q(x)")] == ["q(1)"]
+    assert deltas.count(TableDelta("test", "q", ((1,),), ())) == 2
