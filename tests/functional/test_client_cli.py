@@ -117,8 +117,20 @@ def test_policy_create_errors(cli, url):
         cli.ok(url, "policy", "delete", name)
     err = cli.fails(url, "policy", "create", unique("abbr"), "--abbreviation", "toolong")
     assert "(HTTP 400)" in err and "abbreviation" in err
+    err = cli.fails(url, "policy", "create", "7*7")
+    assert "Policy name 7*7 is not a valid tablename" in err
     err = cli.fails(url, "policy", "delete", "classification")
     assert "Cannot delete system-maintained policy classification" in err
+
+
+@pytest.mark.parametrize("kind", ["action", "database", "materialized"])
+def test_policy_kinds(cli, url, kind):
+    name = unique(kind)
+    assert cli.json(url, "policy", "create", name, "--kind", kind)["kind"] == kind
+    try:
+        assert by_key(cli.json(url, "policy", "list"), "name")[name]["kind"] == kind
+    finally:
+        cli.ok(url, "policy", "delete", name)
 
 
 def test_policy_create_from_file(cli, url, tmp_path):
@@ -231,7 +243,7 @@ def test_policy_tables_and_rows(cli, url, policy):
 
     traced = cli.ok(url, "policy", "row", "list", policy, "p", "--trace")
     before_table = traced.split("+", 1)[0]
-    assert before_table.strip(), "the trace text is printed before the table"
+    assert 'q(1, "one")' in before_table, "the trace (how p was derived) is printed before the table"
     headers, traced_rows = parse_table(traced)
     assert headers == ["Col0", "Col1"] and sorted(traced_rows) == [["1", "one"], ["2", "two"]]
 
@@ -253,6 +265,19 @@ def test_policy_simulate(cli, url, policy):
     assert len(lines) > 1, "the trace follows the results"
     # simulate is hypothetical: nothing persisted
     assert cli.json(url, "policy", "row", "list", policy, "p") == [{"Col0": 1}]
+
+    # an action described in an action policy: add_q(x) inserts q(x)
+    actions = unique("acts")
+    cli.ok(url, "policy", "create", actions, "--kind", "action")
+    try:
+        cli.ok(url, "policy", "rule", "create", actions, 'action("add_q")')
+        cli.ok(url, "policy", "rule", "create", actions, "q+(x) :- add_q(x)")
+        out = cli.ok(url, "policy", "simulate", policy, "p(x)", "add_q(5)", actions)
+        assert sorted(out.split()) == ["p(1)", "p(5)"]
+        out = cli.ok(url, "policy", "simulate", policy, "p(x)", "add_q(5)", actions, "--delta")
+        assert out.split() == ["p+(5)"]
+    finally:
+        cli.ok(url, "policy", "delete", actions)
 
     err = cli.fails(url, "policy", "simulate", policy, "p(x", "q+(2)", "action")
     assert "(HTTP 500)" in err and "Error in simulate procedure" in err
