@@ -5,7 +5,8 @@ resources with unique names are created through openstacksdk, a refresh shows th
 compared with what the service itself reports, by the reference column names) and publishes them as
 inserts; a driver action is run against the live service; the resources are deleted and the next refresh
 removes the rows and publishes the deletes. One more test does the same for Glance through the real
-congress-server (POST /v1/data-sources, status, request-refresh, rows).
+congress-server (POST /v1/data-sources, status, request-refresh, rows, a restart), and one checks that a
+wrong password shows up in the data source's status.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from tests.functional.live_cloud import (
     tiny_flavor,
     unique,
     wait_status,
+    wait_until,
 )
 from tests.functional.live_congress import CongressApi
 from tests.functional.live_tables import matching, only
@@ -301,9 +303,28 @@ def test_glancev2_through_the_server_api(env, admin, cleanup, congress_server):
             image.name, "queued", admin.current_project_id, "None", "None")
         assert [image.id, "cl-api"] in api.rows("glance", "tags")
 
+        # after a restart the driver authenticates with the password decrypted from the database
+        congress_server.restart()
+        api.wait_initialized("glance")
+        assert only("glancev2", "images", api.rows("glance", "images"), id=image.id)["name"] == image.name
+
         admin.image.delete_image(image.id)
         api.refresh("glance")
         assert not matching("glancev2", "images", api.rows("glance", "images"), id=image.id)
         assert [image.id, "cl-api"] not in api.rows("glance", "tags")
     finally:
         api.delete_datasource("glance")
+
+
+def test_wrong_password_is_reported_in_status(env, congress_server):
+    api = CongressApi(congress_server.url)
+    api.create_datasource("badnova", "nova", {**driver_config(env, poll_time=30), "password": "wrong"})
+    try:
+        status = wait_until(
+            lambda: (s := api.status("badnova"))["last_error"] != "None" and s, "the failed first poll"
+        )
+        assert status["initialized"] == "False"
+        assert "Unauthorized" in status["last_error"] or "401" in status["last_error"], status
+        assert api.rows("badnova", "servers") == []
+    finally:
+        api.delete_datasource("badnova")
