@@ -375,21 +375,19 @@ class PolicyEngine:
     def _update(self) -> Iterator[None]:
         """One update: changes are emitted at the end. The cyclic garbage collector is paused
         meanwhile (rows and indexes make no cycles, and it would rescan them all repeatedly)."""
+        if self._quiet:
+            yield
+            return
         collecting = gc.isenabled()
         gc.disable()
+        self._changes = []
         try:
-            if self._quiet:
-                yield
-                return
-            self._changes = []
-            try:
-                yield
-            finally:
-                changes, self._changes = self._changes, []
-                self._emit(changes)
+            yield
         finally:
+            changes, self._changes = self._changes, []
             if collecting:
                 gc.enable()
+            self._emit(changes)
 
     def _record_change(self, key: RelKey, inserted: list[Row], deleted: list[Row]) -> None:
         self._changes.append((key, inserted, deleted))
