@@ -112,14 +112,14 @@ class PolicyService:
 
     # -- lookup -------------------------------------------------------------
     def _engine_policy(self, ref: str) -> str:
-        """The engine's name for a user or datasource policy given by name or id."""
-        try:
-            return self._repo.get(ref).name
-        except PolicyNotExists:
-            with self._lock:
-                if ref in self._engine.policy_names():
-                    return ref
-            raise
+        """The engine's name for a user or datasource policy given by name or id.
+
+        A name is answered from the engine: a database lookup per read was half the CPU of GET rows.
+        """
+        with self._lock:
+            if ref in self._engine.policy_names():
+                return ref
+        return self._repo.get(ref).name
 
     # -- policies -----------------------------------------------------------
     def list_policies(self) -> list[dict[str, Any]]:
