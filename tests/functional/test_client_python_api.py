@@ -7,9 +7,11 @@ library policies (list/show/create/delete), policy create from a library policy,
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
+import requests
 
 from tests.functional.clientenv import ApiError, ClientEnv, client_or_skip
 
@@ -113,3 +115,47 @@ def test_datasource_show_and_refresh_without_body(cli, url):
     with pytest.raises(ApiError) as err:
         cli.api(url, "show_datasource", name)
     assert err.value.status == 404
+
+
+def test_execute_actions(cli, url):
+    """``execute_policy_action(p, 'execute', ...)`` queues the action; ``execute_datasource_action`` runs it
+    now, so a driver failure (its cloud is unreachable here) is a 500 "Error in execution procedure"."""
+    name = unique("nova")
+    config = {"auth_url": "http://127.0.0.1:9/v3", "username": "u", "password": "p", "project_name": "p",
+              "poll_time": "0"}
+    try:
+        cli.api(url, "create_datasource", {"name": name, "driver": "nova", "config": config})
+    except ApiError as exc:
+        pytest.skip(f"no nova driver on this server: {exc}")
+    try:
+        body = {"name": f"{name}:servers.delete", "args": {"positional": ["vm1"]}}
+        assert cli.api(url, "execute_policy_action", "classification", "execute", False, False, body) == {}
+        ran = wait_for_execution(url, name)
+        assert (ran["action"], ran["args"], ran["status"]) == ("servers.delete", ["vm1"], "failed")
+        with pytest.raises(ApiError) as err:
+            cli.api(url, "execute_policy_action", "classification", "execute", False, False,
+                    {"name": "nocolon"})
+        assert err.value.status == 400 and "Incorrect action syntax" in err.value.message
+
+        with pytest.raises(ApiError) as err:
+            cli.api(url, "execute_datasource_action", name, "execute",
+                    {"name": "servers.delete", "args": {"positional": ["vm1"]}})
+        assert err.value.status == 500 and "Error in execution procedure" in err.value.message
+        with pytest.raises(ApiError) as err:
+            cli.api(url, "execute_datasource_action", name, "execute",
+                    {"name": "servers.delete", "args": ["vm1"]})
+        assert err.value.status == 400 and "Incorrect argument syntax" in err.value.message
+    finally:
+        cli.api(url, "delete_datasource", name)
+
+
+def wait_for_execution(url: str, service: str, timeout: float = 20) -> dict:
+    """The first entry of the server's action log (GET /v1/action-executions) for ``service``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        log = requests.get(f"{url}/v1/action-executions", timeout=10).json()["results"]
+        done = [e for e in log if e["service"] == service and e["status"] != "pending"]
+        if done or time.monotonic() > deadline:
+            assert done, f"no finished execution for {service} in {log}"
+            return done[0]
+        time.sleep(0.2)
