@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from congress.datalog.ast import Atom, Constant, Rule, Term, Variable
 from congress.datalog.builtins import Builtin
+from congress.datalog.checks import is_true_literal
 from congress.engine.values import norm
 
 RelKey = tuple[str, str]
@@ -45,9 +46,6 @@ class CompiledRule:
     body: tuple[Literal, ...]
     plans: dict = field(default_factory=dict)
 
-    def relation_positions(self, key: RelKey) -> list[int]:
-        return [i for i, lit in enumerate(self.body) if lit.key == key]
-
     def variables(self) -> list[str]:
         """Every variable of the body, in order of first appearance."""
         seen: dict[str, None] = {}
@@ -69,10 +67,6 @@ def engine_term(term: Term) -> Term:
     return term
 
 
-def is_true(atom: Atom) -> bool:
-    return atom.table == "true" and atom.theory is None and not atom.args and not atom.negated
-
-
 def compile_rule(
     rule: Rule,
     policy: str,
@@ -81,7 +75,7 @@ def compile_rule(
     """Resolve a checked rule of ``policy``; ``resolve`` maps a body atom to its key or builtin."""
     body = []
     for atom in rule.body:
-        if is_true(atom):
+        if is_true_literal(atom):
             continue
         key, builtin = resolve(atom)
         args = tuple(engine_term(t) for t in atom.args)

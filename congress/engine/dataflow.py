@@ -88,10 +88,6 @@ class Dataflow:
         relation.indexes = {}
         return dropped
 
-    def is_recursive(self, key: RelKey) -> bool:
-        self.relation(key)
-        return self.recursive[self.component[key]]
-
     # -- changes --------------------------------------------------------------
     def change_base(self, changes: Iterable[tuple[RelKey, Iterable[Row], Iterable[Row]]]) -> None:
         """Insert and delete base rows of tables (deletes first); rows already in that state are ignored."""

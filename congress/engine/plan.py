@@ -29,14 +29,13 @@ from dataclasses import dataclass
 from congress.datalog.ast import Constant, Variable
 from congress.engine.compiled import BUILTIN, NEGATIVE, POSITIVE, CompiledRule, Literal, RelKey
 from congress.engine.relation import Relation
-from congress.engine.values import IFloat, norm, plain
+from congress.engine.values import norm, plain
 from congress.exceptions import PolicySyntaxError
 
 Plan = Callable[..., object]
 RelationOf = Callable[[RelKey], Relation]
 
 SEED_NONE, SEED_DRIVER, SEED_HEAD = "none", "driver", "head"
-EMITS = ("count", "set", "bindings", "exists")
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +322,7 @@ class _Generator:
                 "  return run",
             ]
         )
-        namespace = {"_p": plain, "_n": norm, "_one": (None,), "IFloat": IFloat}
+        namespace = {"_p": plain, "_n": norm, "_one": (None,)}
         exec(compile(source, f"<plan {self.rule.rule}>", "exec"), namespace)  # noqa: S102
         run = namespace["_make"](*self.objects)
         run.source = source

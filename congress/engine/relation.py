@@ -30,12 +30,6 @@ class Relation:
         self.rows: dict[Row, int] = {}
         self.indexes: dict[Columns, dict] = {}
 
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __contains__(self, row: Row) -> bool:
-        return row in self.rows
-
     def index(self, columns: Columns) -> dict:
         """The index on ``columns``, built now if no plan needed it before."""
         found = self.indexes.get(columns)

@@ -13,7 +13,7 @@ builtin sees it (``equal(1, 1.0)`` holds, as in the original).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from itertools import chain
 from typing import Any
 
@@ -56,16 +56,6 @@ def plain_row(row: Row) -> Row:
         if type(value) is IFloat:
             return tuple(plain(v) for v in row)
     return row
-
-
-def norm_row(row: Sequence[Value]) -> Row:
-    """A row of well-typed values (int, float, str) in the engine's representation."""
-    out = tuple(row)
-    for value in out:
-        kind = type(value)
-        if kind is not str and kind is not int:
-            return tuple(norm(v) for v in out)
-    return out
 
 
 def to_congress(value: Any) -> Value:
