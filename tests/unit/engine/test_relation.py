@@ -42,4 +42,4 @@ def test_counts_and_clear() -> None:
     assert relation.rows == {(1,): 2, (2,): 1}
     relation.index((0,))
     relation.clear()
-    assert len(relation) == 0 and relation.index((0,)) == {}
+    assert relation.rows == {} and relation.index((0,)) == {}
