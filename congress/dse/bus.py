@@ -21,6 +21,20 @@ class ServiceUnavailable(LookupError):
     """No service of that name is registered on the bus."""
 
 
+class RemoteError(RuntimeError):
+    """A service in another process failed with an error that is not a CongressError.
+
+    (CongressErrors come back as themselves.) ``exc_type`` names the remote class.
+    """
+
+    def __init__(self, service: str, method: str, exc_type: str, message: str) -> None:
+        super().__init__(f"{service}.{method} failed remotely: {exc_type}: {message}")
+        self.service = service
+        self.method = method
+        self.exc_type = exc_type
+        self.message = message
+
+
 class Bus(Protocol):
     def publish(self, topic: str, payload: Any) -> None: ...
 
@@ -33,6 +47,9 @@ class Bus(Protocol):
     def unregister_service(self, name: str) -> None: ...
 
     def call(self, service: str, method: str, **kwargs: Any) -> Any: ...
+
+    def close(self) -> None:
+        """Release connections and threads (the in-process bus holds none); do not use the bus afterwards."""
 
 
 class LocalBus:
@@ -72,3 +89,6 @@ class LocalBus:
         if endpoint is None:
             raise ServiceUnavailable(f"no service {service!r} on the bus")
         return getattr(endpoint, method)(**kwargs)
+
+    def close(self) -> None:
+        """Nothing to release: subscribers and services are plain references."""
