@@ -1,8 +1,8 @@
 """A thin client of the real congress-server's /v1 API for the ``test_live_*`` modules.
 
-Only what those tests need: data sources with their status and rows, policies and rules, policy rows
-and the action-executions log. Every call asserts the HTTP status, so a server error shows up as the
-failing request rather than as a confusing value later.
+Only what those tests need: data sources with their status and rows, policies (also from the library)
+and rules, policy rows and the action-executions log. Every call asserts the HTTP status, so a server
+error shows up as the failing request rather than as a confusing value later.
 """
 
 from __future__ import annotations
@@ -63,6 +63,14 @@ class CongressApi:
     # -- policies -------------------------------------------------------------
     def create_policy(self, name: str) -> None:
         self._call("POST", "/policies", 201, json={"name": name})
+
+    def create_policy_from_library(self, library_name: str) -> dict[str, Any]:
+        """A live copy of the library policy called ``library_name``."""
+        (library,) = self._call("GET", "/librarypolicies", 200, params={"name": library_name})["results"]
+        return self._call("POST", "/policies", 201, params={"library_policy": library["id"]}, json={})
+
+    def delete_policy(self, name: str) -> None:
+        self._call("DELETE", f"/policies/{name}", 200)
 
     def add_rule(self, policy: str, rule: str) -> str:
         return self._call("POST", f"/policies/{policy}/rules", 201, json={"rule": rule})["id"]

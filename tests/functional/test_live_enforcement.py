@@ -8,6 +8,7 @@ The server runs real ``nova`` and ``neutronv2`` data sources (poll_time 2 s) on 
 * ``execute[nova:servers.pause(x)]``: the rule fires once Nova lists the new server ACTIVE, the execution is
   logged (GET /v1/action-executions) and succeeds, and Nova then reports the server PAUSED. Unpaused
   through ``POST /v1/data-sources/nova?action=execute``, it is paused again by the policy.
+* The library's BadFlavors and PauseBadFlavors, made live, pause a server booted with an unwanted flavor.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import pytest
 
 from tests.functional.live_cloud import (
     Cleanup,
+    boot_image,
     boot_server,
     connect,
+    delete_server,
     driver_config,
     live_env,
     unique,
@@ -192,3 +195,34 @@ def test_execute_pauses_a_live_server(admin, api, cleanup):
     again = wait_until(lambda: settled_pauses(2), "the second pause execution", timeout=60)
     assert [(e["args"], e["status"]) for e in again] == [([server.id], "succeeded")] * 2
     wait_status(admin, server.id, "PAUSED")
+
+
+def test_library_pause_bad_flavors(admin, api, cleanup):
+    """The shipped BadFlavors and PauseBadFlavors library policies, activated, pause a server for real."""
+    bad = admin.compute.create_flavor(name=unique("cl-bad"), ram=64, vcpus=1, disk=1)
+    cleanup.add(lambda: admin.compute.delete_flavor(bad.id))
+    since = max([e["seq"] for e in api.executions()], default=0)
+    bad_flavors = api.create_policy_from_library("BadFlavors")
+    assert len(bad_flavors["rules"]) == 4
+    # customize (as the library comment asks): every flavor but ours is permitted, so the policy can never
+    # touch servers that other tests on this cloud boot
+    api.add_rule("BadFlavors", f'unwanted_flavor("{bad.name}")')
+    api.add_rule("BadFlavors", "permitted_flavor(name) :- nova:flavors(id, name, c, r, d, e, x), "
+                               "not unwanted_flavor(name)")
+    api.create_policy_from_library("PauseBadFlavors")
+    try:
+        server = admin.compute.create_server(
+            name=unique("cl-badflavor-vm"), flavor_id=bad.id, image_id=boot_image(admin).id, networks="none"
+        )
+        cleanup.add(lambda: delete_server(admin, server.id))
+        wait_until(lambda: [server.id] in api.policy_rows("BadFlavors", "error"), "BadFlavors:error", 60)
+        wait_status(admin, server.id, "PAUSED")
+        executions = wait_until(
+            lambda: [e for e in api.executions(since) if e["status"] != "pending"], "the pause to run"
+        )
+        assert [(e["policy"], e["action"], e["args"], e["status"]) for e in executions] == [
+            ("PauseBadFlavors", "servers.pause", [server.id], "succeeded")
+        ]
+    finally:
+        api.delete_policy("PauseBadFlavors")
+        api.delete_policy("BadFlavors")
