@@ -60,6 +60,7 @@ def simulate(
         try:
             for step in steps:
                 run.step(step)
+            run.flush()
             if delta:
                 answers = _delta_answers(engine, policy, parsed_query, changes)
             else:
@@ -140,6 +141,8 @@ class _Simulation:
     log: list[tuple] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     rule_orders: dict[str, list[str]] = field(default_factory=dict)
+    pending: list[tuple[RelKey, list[Row], list[Row]]] = field(default_factory=list)
+    pending_keys: set[RelKey] = field(default_factory=set)
 
     def note(self, line: str) -> None:
         if self.tracing:
@@ -157,7 +160,15 @@ class _Simulation:
         if events:
             self.act(events)
 
+    def flush(self) -> None:
+        """Apply the row changes buffered so far, in one propagation."""
+        if self.pending:
+            self.engine.flow.change_base(self.pending)
+            self.pending = []
+            self.pending_keys = set()
+
     def change_rule(self, rule: Rule) -> None:
+        self.flush()
         head = rule.head
         target = self.target_policy(head.theory)
         plain_head = Atom(
@@ -192,6 +203,7 @@ class _Simulation:
         self.note(f"insert rule {checked} into {target.name}")
 
     def act(self, events: list[Rule]) -> None:
+        self.flush()
         declared = self.declared_actions()
         if not any(rule.head.table in declared and rule.head.theory is None for rule in events):
             names = ", ".join(str(rule.head) for rule in events)
@@ -260,6 +272,8 @@ class _Simulation:
                 raise SimulateError(
                     f"Error in simulate procedure: {atom.table} has {width} columns, not {len(row)}"
                 )
+        if key in self.pending_keys:
+            self.flush()
         base = engine.flow.base_rows(key)
         if update == "+":
             added, removed = [r for r in dict.fromkeys(rows) if r not in base], []
@@ -268,7 +282,8 @@ class _Simulation:
         if not added and not removed:
             return
         self.log.append(("rows", key, added, removed))
-        engine.flow.change_base([(key, added, removed)])
+        self.pending.append((key, added, removed))
+        self.pending_keys.add(key)
         for row in added:
             self.note(f"insert {target.name}:{atom.table}{tuple(plain_row(row))}")
         for row in removed:
@@ -287,17 +302,24 @@ class _Simulation:
         self.rule_orders.setdefault(policy.name, list(policy.rules))
 
     def undo(self) -> None:
+        self.flush()
         engine = self.engine
         for entry in reversed(self.log):
             if entry[0] == "rows":
                 _, key, added, removed = entry
-                engine.flow.change_base([(key, removed, added)])
-            elif entry[0] == "rule+":
+                if key in self.pending_keys:
+                    self.flush()
+                self.pending.append((key, removed, added))
+                self.pending_keys.add(key)
+                continue
+            self.flush()
+            if entry[0] == "rule+":
                 _, target, rule_id = entry
                 engine._remove_rule(target, rule_id)  # noqa: SLF001
             else:
                 _, target, stored, compiled = entry
                 engine._add(target, stored, compiled)  # noqa: SLF001
+        self.flush()
         for name, order in self.rule_orders.items():
             policy = engine.policies[name]
             policy.rules = {rule_id: policy.rules[rule_id] for rule_id in order}
