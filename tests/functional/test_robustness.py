@@ -360,6 +360,13 @@ def test_garbage_rules_are_refused_or_created_cleanly(base, text):
         requests.delete(f"{base}/policies/rb/rules/{resp.json()['id']}", timeout=30).raise_for_status()
         return
     assert refused(resp, (400, 409))["error_code"] in (1002, 1003, 1008, 400)
+    # a policy created with rules gets all of them or does not exist
+    rules = [{"rule": "ok(1)"}, {"rule": text}]
+    created = requests.post(f"{base}/policies", json={"name": "rb_atomic", "rules": rules}, timeout=30)
+    if created.status_code == 201:  # the text was fine in a fresh policy (e.g. it clashed only in rb)
+        requests.delete(f"{base}/policies/rb_atomic", timeout=30).raise_for_status()
+    else:
+        refused(created)
     query = requests.post(f"{base}/policies/rb?action=query", json={"query": text}, timeout=30)
     assert query.status_code in (200, 400), query.text
     body = {"query": "q(x, y)", "sequence": text, "action_policy": "action"}
