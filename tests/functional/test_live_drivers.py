@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from congress.datasources.glancev2_driver import GlanceV2Driver
 from congress.datasources.keystonev3_driver import KeystoneV3Driver
 from congress.datasources.neutronv2_driver import NeutronV2Driver
 from congress.datasources.nova_driver import NovaDriver
+from congress.datasources.openstack import fetch_listing
 from congress.dse.bus import LocalBus
 from congress.dse.messages import TableUpdate, datasource_topic
 from tests.functional.live_cloud import (
@@ -77,6 +79,17 @@ class LiveDriver:
         assert self.updates and all(u.replace for u in self.updates)
         assert {u.table for u in self.updates} == set(self.driver.tables())
         return self
+
+
+def assert_pages_match(live: LiveDriver, table: str, paging: str) -> None:
+    """The driver's listing fetched one object per page (the service's real next links) is the whole list."""
+    listing = live.driver.listings[table]
+    assert listing.paging == paging
+    paged = fetch_listing(live.driver.client, replace(listing, params={**listing.params, "limit": 1}))
+    whole = fetch_listing(live.driver.client, listing)
+    assert len(whole) >= 2
+    assert len(live.driver.client.get(listing.path, {"limit": 1})[listing.key]) == 1  # 1 per page, really
+    assert sorted(o["id"] for o in paged) == sorted(o["id"] for o in whole)
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +176,7 @@ def test_glancev2_images_and_tags(env, admin, cleanup):
     }
     assert {r["tag"] for r in gl.rows("tags", image_id=image.id)} == {"cl-a", "cl-b"}
     assert (image.id, "cl-a") in gl.inserted("tags")
+    assert_pages_match(gl, "images", "next")
 
     gl.driver.execute_action("image_tags.update", [image.id, "cl-c"])
     gl.driver.execute_action("images.deactivate", [image.id])
@@ -234,6 +248,7 @@ def test_neutronv2_networks_subnets_ports_security_groups(env, admin, cleanup):
     assert {r["direction"] for r in nt.rows("security_group_rules", security_group_id=group.id)} == {
         "ingress", "egress"}
     assert any(r[0] == net.id for r in nt.inserted("networks"))
+    assert_pages_match(nt, "security_groups", "links")
 
     # a driver action against the live Neutron: detach the group from the port
     nt.driver.execute_action("detach_port_security_group", [port.id, group.id])
