@@ -79,5 +79,10 @@ class CongressApi:
         body = self._call("GET", f"/policies/{policy}/tables/{table}/rows", 200)
         return sorted(r["data"] for r in body["results"])
 
+    def execute_in_policy(self, policy: str, action: str, positional: list[Any]) -> None:
+        """``POST /v1/policies/{policy}?action=execute``: ``action`` is ``datasource:action``."""
+        body = {"name": action, "args": {"positional": positional}}
+        assert self._call("POST", f"/policies/{policy}?action=execute", 200, json=body) == {}
+
     def executions(self, since: int = 0) -> list[dict[str, Any]]:
         return self._call("GET", "/action-executions", 200, params={"since": since})["results"]

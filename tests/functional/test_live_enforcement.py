@@ -7,7 +7,8 @@ The server runs real ``nova`` and ``neutronv2`` data sources (poll_time 2 s) on 
   projects are in different groups, and deleting the port clears it within one poll.
 * ``execute[nova:servers.pause(x)]``: the rule fires once Nova lists the new server ACTIVE, the execution is
   logged (GET /v1/action-executions) and succeeds, and Nova then reports the server PAUSED. Unpaused
-  through ``POST /v1/data-sources/nova?action=execute``, it is paused again by the policy.
+  through ``POST /v1/data-sources/nova?action=execute``, it is paused again by the policy; a pause Nova
+  refuses is logged as failed.
 * The library's BadFlavors and PauseBadFlavors, made live, pause a server booted with an unwanted flavor.
 """
 
@@ -195,6 +196,14 @@ def test_execute_pauses_a_live_server(admin, api, cleanup):
     again = wait_until(lambda: settled_pauses(2), "the second pause execution", timeout=60)
     assert [(e["args"], e["status"]) for e in again] == [([server.id], "succeeded")] * 2
     wait_status(admin, server.id, "PAUSED")
+
+    # an execution Nova refuses (pausing a paused server: 409) is logged as failed with Nova's answer
+    last = max(e["seq"] for e in again)
+    api.execute_in_policy("enforce", "nova:servers.pause", [server.id])
+    (refused,) = wait_until(
+        lambda: [e for e in api.executions(last) if e["status"] != "pending"], "the refused pause"
+    )
+    assert refused["status"] == "failed" and "409" in refused["error"], refused
 
 
 def test_library_pause_bad_flavors(admin, api, cleanup):
