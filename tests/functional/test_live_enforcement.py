@@ -155,9 +155,13 @@ def test_tenant_sharing_tutorial(env, admin, api, cleanup):
     admin.network.delete_port(port.id)
     polls_at_delete = updates(api, "neutronv2")
     deleted = time.monotonic()
-    while [server.name] in api.policy_rows("classification", "error"):
-        # a poll that started before the delete may still see the port; the next one must not
-        assert updates(api, "neutronv2") < polls_at_delete + 2, "error still listed after a full poll"
+    while True:
+        # a poll that started before the delete may still see the port; the next one must not. The count
+        # is read first: a poll's rows reach the policy before the count moves.
+        polls = updates(api, "neutronv2")
+        if [server.name] not in api.policy_rows("classification", "error"):
+            break
+        assert polls < polls_at_delete + 2, "error still listed after a full poll"
         time.sleep(0.2)
     cleared_after = time.monotonic() - deleted
     assert api.policy_rows("classification", "error") == baseline
