@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.functional.apischema import ApiDoc
+from tests.functional.apischema import ApiDoc, assert_error
 
 WRITERS = 3
 OPS_PER_THREAD = 120
@@ -177,3 +177,59 @@ def check_final_state(base: str, final: dict[str, set]) -> None:
     for i in range(0, OPS_PER_THREAD // 2, 3):
         expected = {(v,) for v, o in final["vms"] if o in banned and o != f"o{i % 12}"}
         assert _rows(get(f"/policies/cp/tables/tmp{i}/rows")) == expected
+
+
+RACERS = 8
+
+
+def race(base: str, method: str, path: str, body: Any) -> list[requests.Response]:
+    """``RACERS`` threads send the same request at the same moment; their answers."""
+    barrier = threading.Barrier(RACERS)
+    answers: list[requests.Response] = []
+
+    def go() -> None:
+        session = requests.Session()
+        barrier.wait()
+        answers.append(session.request(method, base + path, json=body, timeout=60))
+
+    threads = [threading.Thread(target=go) for _ in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return answers
+
+
+@pytest.mark.parametrize(
+    "path,body,listing",
+    [
+        ("/policies", {"name": "race_p"}, "/policies"),
+        ("/policies", {"name": "race_pr", "rules": [{"rule": "a(1)"}]}, "/policies"),
+        ("/data-sources", {"name": "race_ds", "driver": "push"}, "/data-sources"),
+        (
+            "/policies/classification/rules",
+            {"rule": 'race(x) :- cc:banned(x), equal(x, "o3")'},
+            "/policies/classification/rules",
+        ),
+        ("/librarypolicies", {"name": "race_lib", "rules": []}, "/librarypolicies"),
+    ],
+    ids=["policy", "policy-with-rules", "datasource", "rule", "library-policy"],
+)
+def test_identical_creates_at_once_make_exactly_one(base, path, body, listing):
+    before = {item["id"] for item in requests.get(base + listing, timeout=30).json()["results"]}
+    answers = race(base, "POST", path, body)
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [201] + [409] * (RACERS - 1), [a.text[:200] for a in answers if a.status_code != 409]
+    for answer in answers:
+        if answer.status_code == 409:
+            assert_error(answer, 409)
+    after = {item["id"] for item in requests.get(base + listing, timeout=30).json()["results"]}
+    created = next(a.json() for a in answers if a.status_code == 201)
+    assert after - before == {created["id"]}
+
+
+def test_deletes_of_one_thing_at_once_succeed_once(base):
+    created = requests.post(f"{base}/policies", json={"name": "race_del"}, timeout=30).json()
+    answers = race(base, "DELETE", f"/policies/{created['id']}", None)
+    assert sorted(a.status_code for a in answers) == [200] + [404] * (RACERS - 1)
+    assert requests.get(f"{base}/policies/race_del", timeout=30).status_code == 404
