@@ -2,26 +2,32 @@
 
 The server validates tokens with keystonemiddleware (service user: the openstack-lite admin). A member
 user in a fresh project is created per run and removed afterwards. Checked: admins write, members read but
-get a 403 JSON error on writes, missing/bogus/revoked tokens get 401, the version document needs no token,
+get a 403 JSON error on writes, missing/bogus/revoked/expired tokens and tokens of deleted users get 401,
+a deployer's policy file overrides the defaults, the version document needs no token,
 and the real CLI finds the server through the Keystone catalog with password auth (service type
 ``policy``, registered in a region unique to the run, removed afterwards).
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import openstack
 import pytest
 import requests
+from keystoneauth1 import session
+from keystoneauth1.identity import v3
 
 from tests.functional.clientenv import ClientEnv, client_or_skip
 from tests.functional.openstacklite import openstack_env, password_session
 
 TIMEOUT_S = 30
+TRUST_LIFETIME_S = 8  # long enough to use the token once on a loaded machine, short enough to wait out
 
 
 @dataclass(frozen=True)
@@ -50,8 +56,8 @@ class Keystone:
         return Account(self.env["OS_USERNAME"], self.env["OS_PASSWORD"], self.env["OS_PROJECT_NAME"])
 
     def token(self, account: Account) -> str:
-        session = password_session(self.env, account.username, account.password, account.project_name)
-        return session.get_token()
+        sess = password_session(self.env, account.username, account.password, account.project_name)
+        return sess.get_token()
 
     def revoke(self, token: str) -> None:
         self.conn.identity.delete(
@@ -185,6 +191,29 @@ def test_revoked_token_is_401(server, keystone, member):
     token = keystone.token(member)
     keystone.revoke(token)
     assert call(server, "GET", "/v1/policies", token).status_code == 401
+
+
+def test_expired_token_is_401(server, keystone, make_member):
+    """A token from a trust that expires in a few seconds: accepted while valid, 401 once expired (even
+    though the server's token cache has seen it)."""
+    account, trustee = make_member("trustee")
+    admin_user = keystone.conn.identity.find_user(keystone.admin.username, ignore_missing=False)
+    admin_project = keystone.conn.identity.find_project(keystone.admin.project_name, ignore_missing=False)
+    expires = datetime.now(UTC) + timedelta(seconds=TRUST_LIFETIME_S)
+    trust = keystone.conn.identity.create_trust(
+        trustor_user_id=admin_user.id, trustee_user_id=trustee.id, project_id=admin_project.id,
+        roles=[{"name": "member"}], is_impersonation=False,
+        expires_at=expires.strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
+    )
+    try:
+        auth = v3.Password(auth_url=keystone.auth_url, username=account.username, password=account.password,
+                           user_domain_name="Default", trust_id=trust.id)
+        token = session.Session(auth=auth).get_token()
+        assert call(server, "GET", "/v1/policies", token).status_code == 200
+        time.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()) + 1.5)
+        assert call(server, "GET", "/v1/policies", token).status_code == 401
+    finally:
+        keystone.conn.identity.delete_trust(trust, ignore_missing=True)
 
 
 def test_token_of_deleted_user_is_401(server, keystone, make_member):
