@@ -8,6 +8,8 @@ they were, and the server must keep serving.
 from __future__ import annotations
 
 import json
+import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -325,6 +327,53 @@ def test_numbers_no_value_can_hold_are_rule_syntax_errors(base, rule):
         refused(requests.post(f"{base}/policies/rb/rules", json={"rule": rule}, timeout=30))["error_code"]
         == 1002
     )
+
+
+@pytest.mark.parametrize(
+    "method,path,status",
+    [
+        ("GET", "/action-executions?since=abc", 400),
+        ("GET", "/action-executions?since=1e3", 400),
+        ("POST", "/policies?library_policy=00000000-0000-0000-0000-000000000000", 404),
+        ("POST", "/policies?library_policy=", 404),
+        ("POST", "/policies/rb", 400),
+        ("POST", "/policies/rb?action=simulate&action=query", 400),
+        ("POST", "/policies/rb?action=", 501),
+        ("POST", "/policies/rb?action=delete", 501),
+        ("POST", "/data-sources/rb_ds?action=simulate", 501),
+        ("PUT", "/policies/rb", 501),
+        ("PATCH", "/policies/rb/rules", 501),
+        ("DELETE", "/policies", 501),
+        ("POST", "/system/drivers", 501),
+        ("POST", "/policies/rb/tables/q/rows", 501),
+    ],
+)
+def test_bad_query_parameters_and_unsupported_methods(base, method, path, status):
+    error = assert_error(requests.request(method, base + path, json={}, timeout=30), status)
+    if status == 501:
+        assert error["message"] == "Method not supported"
+
+
+def test_flags_other_than_true_are_false(base):
+    for value in ("maybe", "", "yes", "TRUE", "1"):
+        resp = requests.get(f"{base}/policies/rb/tables/q/rows?trace={value}", timeout=30)
+        assert resp.status_code == 200 and ("trace" in resp.json()) == (value in ("TRUE", "1"))
+
+
+def test_slow_clients_do_not_stall_the_others(congress_server):
+    """A few connections stuck mid-request (fewer than the server's worker threads) leave it serving."""
+    stuck = []
+    try:
+        for _ in range(6):
+            sock = socket.create_connection(("127.0.0.1", congress_server.port))
+            sock.sendall(b"POST /v1/policies HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+            stuck.append(sock)
+        start = time.monotonic()
+        assert requests.get(congress_server.url + "/v1/policies", timeout=30).status_code == 200
+        assert time.monotonic() - start < 5
+    finally:
+        for sock in stuck:
+            sock.close()
 
 
 def _mutate(text: str, edits: list[tuple[int, int, str]]) -> str:
