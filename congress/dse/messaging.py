@@ -105,15 +105,20 @@ class MessagingBus:
         namespace: str = "congress",
         conf: cfg.ConfigOpts | None = None,
         call_timeout: float = 60.0,
-        answer_timeout: float = 10.0,
+        answer_timeout: int = 10,
         retry: int = 3,
     ) -> None:
         """``conf`` holds oslo.messaging's own options (``[oslo_messaging_rabbit]``..., default ``cfg.CONF``).
 
         ``call_timeout`` bounds a whole call; ``answer_timeout`` is how long a call
-        waits for any serving process to acknowledge it; ``retry`` bounds the
-        connection attempts of a publish (-1: forever).
+        waits for any serving process to acknowledge it (whole seconds, at least 2:
+        the serving side acknowledges every ``answer_timeout / 2`` s while it works);
+        ``retry`` bounds the connection attempts of a send (-1: forever).
         """
+        if not isinstance(answer_timeout, int) or not 2 <= answer_timeout <= call_timeout:
+            raise ValueError(
+                f"answer_timeout must be whole seconds in [2, call_timeout], not {answer_timeout!r}"
+            )
         self.node_id = node_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.namespace = namespace
         self._call_timeout = call_timeout
@@ -138,7 +143,7 @@ class MessagingBus:
         for handler in handlers:
             handler(payload)
         client = self._client(self._topic_name(topic)).prepare(fanout=True, retry=self._retry)
-        client.cast({}, "deliver", origin=self.node_id, payload=payload)
+        _redelivering(topic, lambda: client.cast({}, "deliver", origin=self.node_id, payload=payload))
 
     def subscribe(self, topic: str, handler: Handler) -> None:
         """Once this returns, every later publish on ``topic`` by any process reaches ``handler``."""
@@ -198,7 +203,9 @@ class MessagingBus:
         )
         started = time.monotonic()
         try:
-            status, result = client.call({}, "invoke", operation=method, kwargs=kwargs)
+            status, result = _redelivering(
+                service, lambda: client.call({}, "invoke", operation=method, kwargs=kwargs)
+            )
         except oslo_messaging.MessagingTimeout as exc:
             waited = time.monotonic() - started
             raise ServiceUnavailable(
@@ -278,6 +285,23 @@ class MessagingBus:
         thread = threading.Thread(target=_stop, args=(server,), name=f"bus-stop-{self.node_id}", daemon=True)
         thread.start()
         self._stopping = [t for t in self._stopping if t.is_alive()] + [thread]
+
+
+def _redelivering(name: str, send: Callable[[], Any]) -> Any:
+    """``send()``, once more if the broker refused it; a second refusal is ServiceUnavailable.
+
+    An exchange is deleted with its last queue (fanout exchanges always, topic
+    exchanges with ``amqp_auto_delete``), but the sending connection remembers it
+    as declared: the first send after that fails, and a second one declares it anew.
+    """
+    try:
+        return send()
+    except oslo_messaging.MessageDeliveryFailure:
+        LOG.debug("Bus send to %s refused once; sending again", name, exc_info=True)
+    try:
+        return send()
+    except oslo_messaging.MessageDeliveryFailure as exc:
+        raise ServiceUnavailable(f"cannot send to {name!r} on the bus: {exc}") from exc
 
 
 def _stop(server: oslo_messaging.MessageHandlingServer) -> None:
