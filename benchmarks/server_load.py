@@ -126,11 +126,16 @@ def drive(port: int, op: str, duration: float, threads: int, proc: int, n_server
     lock = threading.Lock()
     deadline = time.perf_counter() + duration
 
+    failures: list[BaseException] = []
+
     def loop(tid: int) -> None:
         client, mine, i = Client(port), [], 0
-        while time.perf_counter() < deadline:
-            mine.extend(step(client, tid, i, cloud))
-            i += 1
+        try:
+            while time.perf_counter() < deadline:
+                mine.extend(step(client, tid, i, cloud))
+                i += 1
+        except BaseException as exc:  # a wrong answer or a lost connection: the run is void
+            failures.append(exc)
         with lock:
             samples.extend(mine)
 
@@ -139,6 +144,8 @@ def drive(port: int, op: str, duration: float, threads: int, proc: int, n_server
         w.start()
     for w in workers:
         w.join()
+    if failures:
+        raise failures[0]
     return samples
 
 
