@@ -81,8 +81,14 @@ class _TopicEndpoint:
         self.server: oslo_messaging.MessageHandlingServer | None = None
 
     def deliver(self, ctxt: dict, origin: str, payload: Any) -> None:
-        if origin != self._bus.node_id:
-            self._bus._deliver_remote(self._topic, self, payload)
+        if origin == self._bus.node_id:
+            return
+        try:
+            value = codec.decode(payload)
+        except codec.CodecError:
+            LOG.exception("Dropped a payload on bus topic %s from %s", self._topic, origin)
+            return
+        self._bus._deliver_remote(self._topic, self, value)
 
 
 def _bound(endpoint: object, method: str) -> Callable[..., Any]:
@@ -136,14 +142,20 @@ class MessagingBus:
 
     # -- topics -------------------------------------------------------------
     def publish(self, topic: str, payload: Any) -> None:
-        """Local handlers first (synchronously, exceptions propagate), then every other process."""
+        """Local handlers first (synchronously, exceptions propagate), then every other process.
+
+        A payload that cannot travel (``codec.CodecError``) reaches nobody.
+        """
+        data = codec.encode(payload)
         with self._lock:
             self._check_open()
             handlers = list(self._subscribers.get(topic, ()))
         for handler in handlers:
             handler(payload)
-        client = self._client(self._topic_name(topic)).prepare(fanout=True, retry=self._retry)
-        _redelivering(topic, lambda: client.cast({}, "deliver", origin=self.node_id, payload=payload))
+        client = self._client(self._topic_name(topic), serializer=None).prepare(
+            fanout=True, retry=self._retry
+        )
+        _redelivering(topic, lambda: client.cast({}, "deliver", origin=self.node_id, payload=data))
 
     def subscribe(self, topic: str, handler: Handler) -> None:
         """Once this returns, every later publish on ``topic`` by any process reaches ``handler``."""
@@ -153,7 +165,9 @@ class MessagingBus:
             if topic not in self._topics:
                 endpoint = _TopicEndpoint(self, topic)
                 # One worker thread: a topic's payloads are handled one at a time, in arrival order.
-                endpoint.server = self._start_server(self._topic_name(topic), endpoint, pool_size=1)
+                endpoint.server = self._start_server(
+                    self._topic_name(topic), endpoint, serializer=None, pool_size=1
+                )
                 self._topics[topic] = endpoint
 
     def unsubscribe(self, topic: str, handler: Handler) -> None:
@@ -181,7 +195,8 @@ class MessagingBus:
             self._check_open()
             self._services[name] = endpoint
             if name not in self._service_servers:
-                server = self._start_server(self._service_name(name), _ServiceEndpoint(self, name))
+                endpoint = _ServiceEndpoint(self, name)
+                server = self._start_server(self._service_name(name), endpoint, serializer=self._serializer)
                 self._service_servers[name] = server
 
     def unregister_service(self, name: str) -> None:
@@ -198,7 +213,7 @@ class MessagingBus:
             local = self._services.get(service)
         if local is not None:
             return getattr(local, method)(**kwargs)
-        client = self._client(self._service_name(service)).prepare(
+        client = self._client(self._service_name(service), serializer=self._serializer).prepare(
             timeout=self._call_timeout, call_monitor_timeout=self._answer_timeout
         )
         started = time.monotonic()
@@ -261,19 +276,20 @@ class MessagingBus:
     def _service_name(self, service: str) -> str:
         return f"{self.namespace}.service.{_amqp_safe(service)}"
 
-    def _client(self, topic: str) -> oslo_messaging.RPCClient:
+    def _client(self, topic: str, serializer: _CodecSerializer | None) -> oslo_messaging.RPCClient:
+        """A client of ``topic``; topic payloads come encoded, service arguments go through ``serializer``."""
         target = oslo_messaging.Target(exchange=self.namespace, topic=topic)
-        return oslo_messaging.get_rpc_client(self._transport, target, serializer=self._serializer)
+        return oslo_messaging.get_rpc_client(self._transport, target, serializer=serializer)
 
     def _start_server(
-        self, topic: str, endpoint: object, pool_size: int | None = None
+        self, topic: str, endpoint: object, serializer: _CodecSerializer | None, pool_size: int | None = None
     ) -> oslo_messaging.MessageHandlingServer:
         target = oslo_messaging.Target(exchange=self.namespace, topic=topic, server=self.node_id)
         server = oslo_messaging.get_rpc_server(
             self._transport,
             target,
             [endpoint],
-            serializer=self._serializer,
+            serializer=serializer,
             access_policy=oslo_messaging.DefaultRPCAccessPolicy,
         )
         server.start(override_pool_size=pool_size)
