@@ -324,7 +324,7 @@ def table(figures: list[Figures], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--servers", type=lambda s: parse_sizes(s)[0], default=10_000, help="servers (1e4)")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per operation (5)")
@@ -332,7 +332,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="threads per client process (4)")
     parser.add_argument("--ops", nargs="+", choices=list(OPERATIONS), default=list(OPERATIONS))
     parser.add_argument("--profile", type=Path, help="write py-spy profiles of the server to this directory")
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def main() -> None:
+    args = parse_args()
     figures = run(args)
     print()
     print(table(figures, args))
