@@ -193,10 +193,10 @@ def test_revoked_token_is_401(server, keystone, member):
     assert call(server, "GET", "/v1/policies", token).status_code == 401
 
 
-def test_expired_token_is_401(server, keystone, make_member):
+def test_expired_token_is_401(server, keystone, member):
     """A token from a trust that expires in a few seconds: accepted while valid, 401 once expired (even
     though the server's token cache has seen it)."""
-    account, trustee = make_member("trustee")
+    trustee = keystone.conn.identity.find_user(member.username, ignore_missing=False)
     admin_user = keystone.conn.identity.find_user(keystone.admin.username, ignore_missing=False)
     admin_project = keystone.conn.identity.find_project(keystone.admin.project_name, ignore_missing=False)
     expires = datetime.now(UTC) + timedelta(seconds=TRUST_LIFETIME_S)
@@ -206,7 +206,7 @@ def test_expired_token_is_401(server, keystone, make_member):
         expires_at=expires.strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
     )
     try:
-        auth = v3.Password(auth_url=keystone.auth_url, username=account.username, password=account.password,
+        auth = v3.Password(auth_url=keystone.auth_url, username=member.username, password=member.password,
                            user_domain_name="Default", trust_id=trust.id)
         token = session.Session(auth=auth).get_token()
         assert call(server, "GET", "/v1/policies", token).status_code == 200
