@@ -195,6 +195,17 @@ def test_scenario_responses_conform_to_the_document(congress_server):
     assert not uncovered, f"documented operations the scenario never ran successfully: {uncovered}"
 
 
+def test_every_driver_and_library_policy_conforms(congress_server):
+    """Documents the scenario does not reach: every installed driver, the seeded library with its rules."""
+    api = Recorder(congress_server.url)
+    drivers = api.call("GET", "/v1/system/drivers", 200)["results"]
+    assert len(drivers) > 10
+    for driver in drivers:
+        api.call("GET", f"/v1/system/drivers/{driver['id']}", 200)
+    for policy in api.call("GET", "/v1/librarypolicies", 200)["results"]:
+        api.call("GET", f"/v1/librarypolicies/{policy['id']}?include_rules=true", 200)
+
+
 # -- schemathesis ---------------------------------------------------------------------------------
 # Names that exist on the fuzzed server, so generated requests reach past the 404s.
 KNOWN = {
