@@ -32,7 +32,7 @@ import oslo_messaging
 from oslo_config import cfg
 
 from congress.dse import codec, faults
-from congress.dse.bus import Handler, ServiceUnavailable
+from congress.dse.bus import Handler, RemoteError, ServiceUnavailable
 
 LOG = logging.getLogger(__name__)
 
@@ -67,9 +67,11 @@ class _ServiceEndpoint:
         if endpoint is None:  # unregistered while this server is being stopped
             return (_GONE, None)
         try:
-            return (_OK, _bound(endpoint, operation)(**kwargs))
+            result = _bound(endpoint, operation)(**kwargs)
+            codec.encode(result)  # a result that cannot travel fails here, as a CodecError for the caller
         except Exception as exc:  # every failure goes back to the caller, described
             return (_FAILED, faults.describe(exc))
+        return (_OK, result)
 
 
 class _TopicEndpoint:
@@ -131,7 +133,9 @@ class MessagingBus:
         self._answer_timeout = answer_timeout
         self._retry = retry
         self._serializer = _CodecSerializer()
-        self._transport = oslo_messaging.get_rpc_transport(conf or cfg.CONF, url=transport_url)
+        self._transport = oslo_messaging.get_rpc_transport(
+            cfg.CONF if conf is None else conf, url=transport_url
+        )
         self._lock = threading.Lock()
         self._closed = False
         self._subscribers: dict[str, list[Handler]] = defaultdict(list)
@@ -161,7 +165,6 @@ class MessagingBus:
         """Once this returns, every later publish on ``topic`` by any process reaches ``handler``."""
         with self._lock:
             self._check_open()
-            self._subscribers[topic].append(handler)
             if topic not in self._topics:
                 endpoint = _TopicEndpoint(self, topic)
                 # One worker thread: a topic's payloads are handled one at a time, in arrival order.
@@ -169,6 +172,7 @@ class MessagingBus:
                     self._topic_name(topic), endpoint, serializer=None, pool_size=1
                 )
                 self._topics[topic] = endpoint
+            self._subscribers[topic].append(handler)
 
     def unsubscribe(self, topic: str, handler: Handler) -> None:
         with self._lock:
@@ -193,11 +197,12 @@ class MessagingBus:
     def register_service(self, name: str, endpoint: object) -> None:
         with self._lock:
             self._check_open()
-            self._services[name] = endpoint
             if name not in self._service_servers:
-                endpoint = _ServiceEndpoint(self, name)
-                server = self._start_server(self._service_name(name), endpoint, serializer=self._serializer)
-                self._service_servers[name] = server
+                rpc_endpoint = _ServiceEndpoint(self, name)
+                self._service_servers[name] = self._start_server(
+                    self._service_name(name), rpc_endpoint, serializer=self._serializer
+                )
+            self._services[name] = endpoint
 
     def unregister_service(self, name: str) -> None:
         """At once no call reaches the endpoint (remote callers get ServiceUnavailable)."""
@@ -227,6 +232,10 @@ class MessagingBus:
                 f"no process answered {service}.{method} within {waited:.1f} s "
                 f"(service {service!r} is not on the bus, or too slow)"
             ) from exc
+        except (
+            oslo_messaging.RemoteError
+        ) as exc:  # failed outside our endpoint (e.g. a peer of another version)
+            raise RemoteError(service, method, exc.exc_type, exc.value) from exc
         if status == _OK:
             return result
         if status == _GONE:

@@ -55,6 +55,9 @@ class PeerService:
             raise PeerOnlyError("policy alpha does not exist")
         raise ValueError(f"bad kind {kind}")
 
+    def unsendable(self) -> object:
+        return object()
+
     def slow(self, seconds: float) -> str:
         time.sleep(seconds)
         return "done"

@@ -25,6 +25,7 @@ import pytest
 
 from congress.datasources.base import ActionError
 from congress.dse.bus import RemoteError, ServiceUnavailable
+from congress.dse.codec import CodecError
 from congress.dse.messages import TableUpdate
 from congress.dse.messaging import MessagingBus
 from congress.exceptions import PolicyNotExists, PolicySyntaxError
@@ -173,6 +174,14 @@ def test_other_remote_errors_are_remote_errors(bus):
         bus.call("peer", "_lock")
     with pytest.raises(RemoteError, match="AttributeError"):
         bus.call("peer", "no_such_method")
+
+
+def test_values_that_cannot_travel_fail_as_codec_errors_on_either_side(bus):
+    with pytest.raises(CodecError, match="cannot travel"):
+        bus.call("peer", "unsendable")
+    with pytest.raises(CodecError, match="cannot travel"):
+        bus.call("peer", "echo", value=object())
+    assert bus.call("peer", "echo", value="still fine") == "still fine"
 
 
 def test_updates_from_the_peer_arrive_once_in_order_to_every_handler(bus):
