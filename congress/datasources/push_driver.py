@@ -15,6 +15,7 @@ from typing import Any
 from congress.datalog.ast import Value
 from congress.datasources.base import OPTIONAL, REQUIRED, DataSourceDriver, DriverConfigError
 from congress.datasources.interface import ColumnSpec, TableSpec
+from congress.datasources.values import to_congress
 from congress.dse.bus import Bus
 from congress.exceptions import UpdateNotPermitted
 
@@ -91,9 +92,8 @@ class PushDriver(DataSourceDriver):
                 raise UpdateNotPermitted(
                     f"row {list(row)!r} has {len(row)} values; table {table!r} has {width}"
                 )
-            if not all(isinstance(v, _SCALARS) for v in row):
-                raise UpdateNotPermitted(f"row {list(row)!r} for {table!r} holds a non-scalar value")
-            checked.append(tuple(row))
+            # A JSON object or array in a cell becomes its text, as the original's value_to_congress did.
+            checked.append(tuple(v if isinstance(v, _SCALARS) else to_congress(v) for v in row))
         return checked
 
     def _commit(self, table: str, rows: set[tuple[Value, ...]]) -> None:

@@ -48,10 +48,14 @@ def test_wrong_width_or_unknown_table_is_refused_and_changes_nothing():
         driver.push_rows("other", [[1, 2]])
     with pytest.raises(UpdateNotPermitted):
         driver.push_delta("t", [[7, 8, 9]], [])
-    with pytest.raises(UpdateNotPermitted):
-        driver.push_rows("t", [[{"nested": 1}, 2]])
     assert driver.tables() == {"t": [(1, 2)]}
     assert len(got) == published
+
+
+def test_nested_cells_become_text_like_the_original():
+    driver, _ = started({"schema": {"t": ["a", "b"]}})
+    driver.push_rows("t", [[{"k": 1}, [1, "a"]], [True, None]])
+    assert sorted(driver.tables()["t"]) == [("True", "None"), ("{'k': 1}", "[1, 'a']")]
 
 
 def test_push_delta_inserts_and_deletes():
