@@ -289,3 +289,21 @@ def test_cli_with_password_auth_through_catalog(keystone, member, catalog_region
     wrong_password = Account(member.username, "wrong", member.project_name)
     bad = run_cli_password(cli, keystone, catalog_region, wrong_password, "policy", "list")
     assert bad.returncode != 0 and "(HTTP 401)" in bad.stderr
+
+
+def test_cli_with_a_token_and_fixed_endpoint(server, keystone, member):
+    """``--os-auth-type admin_token --os-token T --os-endpoint URL``: the token reaches the server as is."""
+    cli = client_or_skip()
+
+    def run(token: str, *args: str):
+        return cli.run("--os-auth-type", "admin_token", "--os-endpoint", server.url, "--os-token", token,
+                       "congress", *args)
+
+    listed = run(keystone.token(member), "policy", "list", "-f", "value", "-c", "name")
+    assert listed.returncode == 0, listed.stderr
+    assert "classification" in listed.stdout.split()
+    denied = run(keystone.token(member), "policy", "create", f"tok_{uuid.uuid4().hex[:8]}")
+    assert denied.returncode != 0 and "(HTTP 403)" in denied.stderr
+    assert "policy:create" in denied.stderr, "the CLI shows the message of the JSON error body"
+    bogus = run("not-a-token", "policy", "list")
+    assert bogus.returncode != 0 and "(HTTP 401)" in bogus.stderr
