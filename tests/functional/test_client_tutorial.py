@@ -73,7 +73,7 @@ def test_tenant_sharing_tutorial(cli, url, congress_server):
     schemas = {"nova": {"servers": SERVERS}, "neutronv2": {"ports": PORTS, "networks": NETWORKS}}
     for name, schema in schemas.items():
         cli.ok(url, "datasource", "create", "push", name, "--config", f"description=tutorial {name}",
-               "--config", "schema=" + json.dumps(schema))
+               "--config", "schema=" + json.dumps(schema), "--config", "persist_data=True")
     rule_ids = []
     try:
         for text in [ERROR_RULE, SAME_GROUP_RULE, *GROUP_FACTS]:
