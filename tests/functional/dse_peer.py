@@ -1,8 +1,9 @@
 """The other process of the bus tests: a MessagingBus peer driven over stdin, reporting on stdout.
 
 Usage: ``python dse_peer.py TRANSPORT_URL NAMESPACE NODE_ID``. The peer registers the
-service ``peer`` (see ``PeerService``), subscribes to the topic ``to-peer`` and
-prints ``ready``. Then each stdin line is a command:
+service ``peer`` (see ``PeerService``), subscribes to the topic ``to-peer``, runs the
+real push datasource driver ``pushds`` (table ``servers(id, owner)``) and prints
+``ready``. Then each stdin line is a command:
 
 - ``publish TOPIC COUNT``: publish COUNT numbered ``TableUpdate`` on TOPIC, print ``published``;
 - ``stop``: close the bus, print ``closed SECONDS``, exit 0 (also on end of input).
@@ -16,11 +17,14 @@ import time
 import warnings
 
 from congress.datasources.base import ActionError
+from congress.datasources.push_driver import PushDriver
 from congress.dse.messages import TableUpdate
 from congress.dse.messaging import MessagingBus
 from congress.exceptions import PolicyNotExists, PolicySyntaxError
 
 ANSWER_TIMEOUT = 2
+PUSH_DATASOURCE = "pushds"
+PUSH_SCHEMA = {"servers": ["id", "owner"]}
 
 
 class PeerOnlyError(PolicyNotExists):
@@ -76,6 +80,10 @@ def main(url: str, namespace: str, node_id: str) -> int:
     service = PeerService(bus)
     bus.subscribe("to-peer", service.record)
     bus.register_service("peer", service)
+    driver = PushDriver(
+        PUSH_DATASOURCE, {"description": "rows pushed by the tests", "schema": PUSH_SCHEMA}, bus
+    )
+    driver.start()
     print("ready", flush=True)
     for line in sys.stdin:
         command = line.split()
@@ -84,6 +92,7 @@ def main(url: str, namespace: str, node_id: str) -> int:
             print("published", flush=True)
         elif command == ["stop"]:
             break
+    driver.stop()
     started = time.monotonic()
     bus.close()
     print(f"closed {time.monotonic() - started:.2f}", flush=True)

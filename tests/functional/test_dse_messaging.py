@@ -26,10 +26,11 @@ import pytest
 from congress.datasources.base import ActionError
 from congress.dse.bus import RemoteError, ServiceUnavailable
 from congress.dse.codec import CodecError
-from congress.dse.messages import TableUpdate
+from congress.dse.messages import TableUpdate, datasource_topic
 from congress.dse.messaging import MessagingBus
-from congress.exceptions import PolicyNotExists, PolicySyntaxError
-from tests.functional.dse_peer import ANSWER_TIMEOUT, numbered_updates
+from congress.engine import PolicyEngine
+from congress.exceptions import PolicyNotExists, PolicySyntaxError, UpdateNotPermitted
+from tests.functional.dse_peer import ANSWER_TIMEOUT, PUSH_DATASOURCE, PUSH_SCHEMA, numbered_updates
 
 PEER = Path(__file__).with_name("dse_peer.py")
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -202,6 +203,45 @@ def test_updates_published_here_reach_the_peer_in_order(bus):
         bus.publish("to-peer", update)
     wait_for(lambda: len(bus.call("peer", "received")) >= 50)
     assert bus.call("peer", "received") == updates
+
+
+def test_a_datasource_driver_in_the_peer_feeds_a_policy_engine_here(bus):
+    """The real push driver publishes its deltas and serves its calls from the other process."""
+    engine, lock = PolicyEngine(), threading.Lock()
+    engine.create_datasource(PUSH_DATASOURCE, PUSH_SCHEMA)
+    engine.create_policy("alpha")
+    engine.insert_rule("alpha", 'mine(x) :- pushds:servers(x, "alice")')
+
+    def apply(update: TableUpdate) -> None:  # what the policy service does with a datasource's updates
+        with lock:
+            if update.replace:
+                engine.replace_table(update.datasource, update.table, update.insert)
+            else:
+                engine.update_table(update.datasource, update.table, update.insert, update.delete)
+
+    def mine() -> list[tuple]:
+        with lock:
+            return sorted(engine.rows("alpha", "mine"))
+
+    bus.subscribe(datasource_topic(PUSH_DATASOURCE), apply)
+    bus.call(PUSH_DATASOURCE, "push_rows", table="servers", rows=[["vm1", "alice"], ["vm2", "bob"]])
+    wait_for(lambda: mine() == [("vm1",)])
+    bus.call(
+        PUSH_DATASOURCE, "push_delta", table="servers", insert=[["vm3", "alice"]], delete=[["vm1", "alice"]]
+    )
+    wait_for(lambda: mine() == [("vm3",)])
+    assert sorted(bus.call(PUSH_DATASOURCE, "tables")["servers"]) == [("vm2", "bob"), ("vm3", "alice")]
+
+    with pytest.raises(UpdateNotPermitted, match="declares no table"):
+        bus.call(PUSH_DATASOURCE, "push_rows", table="flavors", rows=[])
+    with pytest.raises(ActionError):
+        bus.call(
+            PUSH_DATASOURCE,
+            "execute_action",
+            action="servers.explode",
+            positional_args=["vm3"],
+            named_args={},
+        )
 
 
 def test_a_call_longer_than_the_answer_timeout_completes(bus):
