@@ -215,6 +215,19 @@ def test_non_object_bodies_are_400(base, body):
 
 
 @pytest.mark.parametrize(
+    "rows",
+    [[[1, "x", 3]], [["x"]], [1, 2], ["ab"], [{"id": 1, "n": "x"}], [[]], [[1, "x"], [2]], [None]],
+    ids=repr,
+)
+def test_bad_rows_are_refused_whole(base, rows):
+    """A push with one bad row changes nothing (not even the good rows before it)."""
+    path = f"{base}/data-sources/rb_ds/tables/vms/rows"
+    refused(requests.put(path, json=[[9, "good"], *rows], timeout=30))
+    refused(requests.patch(path, json={"insert": [[9, "good"], *rows]}, timeout=30))
+    refused(requests.patch(path, json={"delete": rows}, timeout=30))
+
+
+@pytest.mark.parametrize(
     "method,path,body",
     [
         ("POST", "/policies", {"name": "rb_x", "rules": [], "bogus": 1}),
