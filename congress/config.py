@@ -88,12 +88,6 @@ core_opts = [
         sample_default="/etc/congress/keys",
         help="Directory of the key that encrypts datasource secrets in the database (created on first use).",
     ),
-    cfg.StrOpt(
-        "transport_url",
-        secret=True,
-        help="oslo.messaging transport for a multi-process deployment. Only the in-process bus "
-        "is implemented: leave unset.",
-    ),
 ]
 
 database_opts = [
@@ -110,6 +104,16 @@ def register_opts(conf: cfg.ConfigOpts = CONF) -> None:
     """Register Congress's options (idempotent)."""
     conf.register_opts(core_opts)
     conf.register_opts(database_opts, group="database")
+
+
+def register_messaging_opts(conf: cfg.ConfigOpts = CONF) -> None:
+    """oslo.messaging's own ``[DEFAULT] transport_url`` (and its companions), registered on demand:
+    importing oslo.messaging is slow, and only the server needs it. Registering after parsing is fine."""
+    from oslo_messaging import opts as messaging_opts
+
+    for group, opts in messaging_opts.list_opts():
+        if group in (None, "DEFAULT"):
+            conf.register_opts(opts)
 
 
 def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from oslo_config import cfg
 
+from congress import config
 from congress.db.api import Database, key_file_in
 from congress.dse.bus import Bus, LocalBus
+from congress.engine import PolicyEngine
 from congress.engine.interface import PolicyEngineProtocol
 from congress.library.loader import install_library, load_bundled
 from congress.service.actions import ActionDispatcher
@@ -28,6 +30,7 @@ class Services:
     drivers: DriverCatalog
     actions: ActionDispatcher
     db: Database
+    bus: Bus
     sync_period: float = 0
 
     def start(self) -> None:
@@ -42,6 +45,9 @@ class Services:
     def stop(self) -> None:
         self.datasources.stop()
         self.actions.stop()
+        close = getattr(self.bus, "close", None)  # the messaging bus has connections to drop
+        if close is not None:
+            close()
         self.db.close()
 
 
@@ -58,15 +64,17 @@ def build(
     actions = ActionDispatcher(bus, db.executions, enabled=enable_execute_action)
     policies = PolicyService(engine, db.policies, actions, bus)
     datasources = DataSourceService(db.datasources, db.table_data, drivers, bus)
-    return Services(policies, datasources, LibraryService(db.library), drivers, actions, db, sync_period)
+    return Services(policies, datasources, LibraryService(db.library), drivers, actions, db, bus, sync_period)
 
 
 def from_config(conf: cfg.ConfigOpts) -> Services:
     """Open the database (upgrading a SQLite schema), seed the library, load drivers, build the services."""
-    from congress.engine import PolicyEngine
-
+    config.register_messaging_opts(conf)
+    bus: Bus = LocalBus()
     if conf.transport_url:
-        raise ValueError("transport_url is set, but only the in-process bus is implemented; unset it")
+        from congress.dse.messaging import MessagingBus  # imports oslo.messaging: only when used
+
+        bus = MessagingBus(conf.transport_url, conf=conf)
     db = Database.connect(conf.database.connection, key_file=key_file_in(conf.encryption_key_path))
     db.ensure_schema()
     install_library(db.library, load_bundled())
@@ -75,6 +83,7 @@ def from_config(conf: cfg.ConfigOpts) -> Services:
         db,
         PolicyEngine(),
         catalog,
+        bus=bus,
         enable_execute_action=conf.enable_execute_action,
         sync_period=conf.datasource_sync_period,
     )

@@ -79,3 +79,19 @@ def test_config_sample_lists_the_options(tmp_path):
         "#allow_noauth_on_non_loopback = false",
     ):
         assert option in text
+
+
+def test_services_over_the_messaging_bus(server_factory):
+    """With transport_url the services talk through oslo.messaging (its in-process fake:// driver here)."""
+    server = server_factory("transport_url = fake://")
+    v1 = server.url + "/v1"
+    ds = {"name": "inv", "driver": "push", "config": {"schema": {"vms": ["id", "state"]}}}
+    assert requests.post(f"{v1}/data-sources", json=ds).status_code == 201
+    assert requests.put(f"{v1}/data-sources/inv/tables/vms/rows", json=[["vm1", "bad"]]).status_code == 200
+    requests.post(f"{v1}/policies", json={"name": "watch"})
+    requests.post(f"{v1}/policies/watch/rules", json={"rule": 'bad(x) :- inv:vms(x, "bad")'})
+    assert requests.post(f"{v1}/policies/watch?action=query", json={"query": "bad(x)"}).json() == {
+        "result": ['bad("vm1")']
+    }
+    assert requests.delete(f"{v1}/data-sources/inv").status_code == 200
+    assert server.stop() == 0
