@@ -90,6 +90,25 @@ class PolicyEngine:
         self.policies[name] = Policy.datasource(name, schema)
         querying.forget_plans(self)
 
+    def add_datasource_tables(self, name: str, schema: Mapping[str, Sequence[str]]) -> None:
+        """Declare tables of a datasource policy after its creation (a push datasource without a declared
+        schema learns each table's columns from its first rows). A table already declared may change its
+        columns only while it holds no rows; rules must already use it with the new width, if at all."""
+        policy = self.policy(name)
+        if policy.schema is None:
+            raise UpdateNotPermitted(f"Policy {name} is not a datasource")
+        for table, columns in schema.items():
+            if policy.schema.get(table) not in (None, tuple(columns)) and self.flow.base_rows((name, table)):
+                raise UpdateNotPermitted(f"Datasource {name} table {table} already holds rows")
+            uses = self._arity_uses.get((name, table))
+            if uses and len(columns) not in uses:
+                raise UpdateNotPermitted(
+                    f"Datasource {name} table {table}: rules use it with {sorted(uses)} columns, "
+                    f"not {len(columns)}"
+                )
+        policy.schema.update((table, tuple(columns)) for table, columns in schema.items())
+        querying.forget_plans(self)
+
     def delete_policy(self, name: str) -> None:
         policy = self.policy(name)
         if name in SYSTEM_POLICIES:

@@ -76,6 +76,9 @@ class PolicyEngineProtocol(Protocol):
     def create_datasource(self, name: str, schema: Mapping[str, Sequence[str]]) -> None:
         """A policy of kind ``datasource`` whose tables have these ordered columns."""
 
+    def add_datasource_tables(self, name: str, schema: Mapping[str, Sequence[str]]) -> None:
+        """More tables (or columns for a table still empty) of a datasource policy."""
+
     def delete_policy(self, name: str) -> None: ...
 
     def policy_kind(self, name: str) -> str: ...

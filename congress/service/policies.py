@@ -342,6 +342,11 @@ class PolicyService:
             self._engine.create_datasource(name, schema)
         self._bus.subscribe(datasource_topic(name), self.apply_update)
 
+    def add_datasource_tables(self, name: str, schema: Mapping[str, Sequence[str]]) -> None:
+        """Tables a datasource learned after its policy was made (a push datasource without a schema)."""
+        with self._lock:
+            self._engine.add_datasource_tables(name, schema)
+
     def delete_datasource_policy(self, name: str) -> None:
         self._mutate(lambda: self._engine.delete_policy(name))
         self._bus.unsubscribe(datasource_topic(name), self.apply_update)
