@@ -315,3 +315,26 @@ else:
         )
         _no_unexpected_server_error(response, case)
         assert requests.get(f"{congress_server.url}/v1/policies/fz/rules", timeout=30).status_code == 200
+
+    def test_schemathesis_stateful(api_schema, congress_server):
+        """Sequences along the links schemathesis infers (create -> show -> delete ...), bounded."""
+        base_url = congress_server.url
+        checks = [status_code_conformance, content_type_conformance, response_schema_conformance]
+
+        class Workflow(api_schema.as_state_machine()):
+            def get_call_kwargs(self, case):
+                return {"base_url": base_url, "timeout": 30}
+
+            def validate_response(self, response, case, additional_checks=None, **kwargs):
+                case.validate_response(response, checks=checks, additional_checks=[])
+                _no_unexpected_server_error(response, case)
+
+        Workflow.run(
+            settings=settings(
+                max_examples=15,
+                stateful_step_count=6,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                derandomize=True,
+            )
+        )
