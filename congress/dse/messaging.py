@@ -159,7 +159,7 @@ class MessagingBus:
         client = self._client(self._topic_name(topic), serializer=None).prepare(
             fanout=True, retry=self._retry
         )
-        _redelivering(topic, lambda: client.cast({}, "deliver", origin=self.node_id, payload=data))
+        _sending(topic, lambda: client.cast({}, "deliver", origin=self.node_id, payload=data))
 
     def subscribe(self, topic: str, handler: Handler) -> None:
         """Once this returns, every later publish on ``topic`` by any process reaches ``handler``."""
@@ -219,11 +219,11 @@ class MessagingBus:
         if local is not None:
             return getattr(local, method)(**kwargs)
         client = self._client(self._service_name(service), serializer=self._serializer).prepare(
-            timeout=self._call_timeout, call_monitor_timeout=self._answer_timeout
+            timeout=self._call_timeout, call_monitor_timeout=self._answer_timeout, retry=self._retry
         )
         started = time.monotonic()
         try:
-            status, result = _redelivering(
+            status, result = _sending(
                 service, lambda: client.call({}, "invoke", operation=method, kwargs=kwargs)
             )
         except oslo_messaging.MessagingTimeout as exc:
@@ -312,21 +312,25 @@ class MessagingBus:
         self._stopping = [t for t in self._stopping if t.is_alive()] + [thread]
 
 
-def _redelivering(name: str, send: Callable[[], Any]) -> Any:
-    """``send()``, once more if the broker refused it; a second refusal is ServiceUnavailable.
+def _sending(name: str, send: Callable[[], Any]) -> Any:
+    """``send()``, once more if the broker refused it; other transport failures are ServiceUnavailable.
 
     An exchange is deleted with its last queue (fanout exchanges always, topic
     exchanges with ``amqp_auto_delete``), but the sending connection remembers it
-    as declared: the first send after that fails, and a second one declares it anew.
+    as declared: the first send after that is refused, and a second one declares it anew.
     """
     try:
+        try:
+            return send()
+        except oslo_messaging.MessageDeliveryFailure:
+            LOG.debug("Bus send to %s refused once; sending again", name, exc_info=True)
         return send()
-    except oslo_messaging.MessageDeliveryFailure:
-        LOG.debug("Bus send to %s refused once; sending again", name, exc_info=True)
-    try:
-        return send()
+    except (oslo_messaging.MessagingTimeout, oslo_messaging.RemoteError, codec.CodecError):
+        raise
     except oslo_messaging.MessageDeliveryFailure as exc:
-        raise ServiceUnavailable(f"cannot send to {name!r} on the bus: {exc}") from exc
+        raise ServiceUnavailable(f"the message bus refused a message for {name!r}: {exc}") from exc
+    except Exception as exc:  # the driver's own connection errors (kombu, amqp, ...), after `retry`
+        raise ServiceUnavailable(f"cannot reach the message bus to send to {name!r}: {exc}") from exc
 
 
 def _stop(server: oslo_messaging.MessageHandlingServer) -> None:

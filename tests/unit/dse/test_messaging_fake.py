@@ -6,6 +6,7 @@ what crosses processes is tested against RabbitMQ in tests/functional/test_dse_m
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -115,3 +116,15 @@ def test_a_closed_bus_refuses_work_and_closes_once():
             use()
     bus.unsubscribe("t", print)
     bus.unregister_service("svc")
+
+
+def test_publishing_without_a_reachable_broker_fails_after_the_bounded_retries():
+    with socket.socket() as probe:  # a port nobody listens on: connections are refused at once
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    bus = MessagingBus(f"rabbit://guest:guest@127.0.0.1:{port}/", namespace="unreachable", retry=1)
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable, match="cannot reach the message bus"):
+        bus.publish("t", UPDATE)
+    assert time.monotonic() - started < 5
+    bus.close()
