@@ -478,7 +478,10 @@ def document() -> dict[str, Any]:
             "title": "Congress REST API",
             "version": "v1",
             "description": "Policy as a service for clouds. Errors are "
-            '{"error": {"message", "error_code", "error_data"}}; error_code may differ from the HTTP status.',
+            '{"error": {"message", "error_code", "error_data"}}; error_code may differ from the HTTP status. '
+            "A method a path does not list answers 501 (Method not supported), as do the routes kept only "
+            "for that (.../rows/{row}); an unknown path under /v1 answers 404, one outside /v1 the 300 "
+            "version choices.",
         },
         "paths": _with_path_params(_paths()),
         "components": {
