@@ -7,7 +7,7 @@ from typing import Any
 
 from congress.db.library import LibraryPolicyRepository
 from congress.db.records import LibraryPolicyRecord
-from congress.exceptions import PolicyNameInvalid
+from congress.exceptions import LibraryPolicyNotFound, PolicyNameInvalid
 from congress.service.errors import BadRequest
 from congress.service.validation import PolicySpec, policy_spec
 
@@ -39,8 +39,18 @@ class LibraryService:
     def list(self, *, include_rules: bool = True, name: str | None = None) -> list[dict[str, Any]]:
         return [library_document(r, include_rules) for r in self._repo.list(name=name)]
 
-    def get(self, id: str, *, include_rules: bool = True) -> dict[str, Any]:
-        return library_document(self._repo.get(id), include_rules)
+    def _find(self, ref: str) -> LibraryPolicyRecord:
+        """By id, else by (unique) name."""
+        try:
+            return self._repo.get(ref)
+        except LibraryPolicyNotFound:
+            named = self._repo.list(name=ref)
+            if not named:
+                raise
+            return named[0]
+
+    def get(self, ref: str, *, include_rules: bool = True) -> dict[str, Any]:
+        return library_document(self._find(ref), include_rules)
 
     def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
         spec = _spec(body)
@@ -53,10 +63,10 @@ class LibraryService:
         )
         return library_document(record)
 
-    def replace(self, id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    def replace(self, ref: str, body: Mapping[str, Any]) -> dict[str, Any]:
         spec = _spec(body)
         record = self._repo.replace(
-            id,
+            self._find(ref).id,
             spec.name,
             [r.as_dict() for r in spec.rules or ()],
             kind=spec.kind,
@@ -65,5 +75,5 @@ class LibraryService:
         )
         return library_document(record)
 
-    def delete(self, id: str) -> dict[str, Any]:
-        return library_document(self._repo.delete(id))
+    def delete(self, ref: str) -> dict[str, Any]:
+        return library_document(self._repo.delete(self._find(ref).id))

@@ -298,6 +298,7 @@ def test_library_policies_and_create_from_library(api):
     assert "rules" not in api("GET", f"/v1/librarypolicies/{lib['id']}?include_rules=False")[1]
     assert [p["id"] for p in api("GET", "/v1/librarypolicies?name=lib1")[1]["results"]] == [lib["id"]]
     assert api("GET", "/v1/librarypolicies/nope")[0] == 404
+    assert api("GET", "/v1/librarypolicies/lib1")[1] == lib
     assert api("POST", "/v1/librarypolicies", body)[0] == 409
     assert api("POST", "/v1/librarypolicies", {"name": "x"})[0] == 400
     status, policy, _ = api("POST", f"/v1/policies?library_policy={lib['id']}", raw=b"")
