@@ -13,6 +13,15 @@
 
 Everything lives under ``namespace``: the AMQP control exchange and the prefix
 of every topic and queue, so deployments (or test runs) sharing a broker stay apart.
+
+Limits: a subscriber hears only what is published after ``subscribe`` returns
+(a late one asks the datasource for ``tables()``); ``subscribe``, ``register_service``
+and a process's first remote call wait for an unreachable broker as long as
+oslo.messaging keeps reconnecting (forever), while ``publish`` and later calls
+give up after ``retry`` attempts with ServiceUnavailable. Stopping a consumer
+takes up to one broker poll interval (about 1 s, 5 s with AMQP heartbeats), so
+``unsubscribe``/``unregister_service`` finish that in the background and
+``close`` waits for all of them at once.
 """
 
 from __future__ import annotations
