@@ -101,14 +101,18 @@ class PolicyService:
             self._requests.clear()  # restoring re-derives old executions; they already ran
 
     def _mutate(self, change: Callable[[], T]) -> T:
-        """Run one engine change under the lock, then record and dispatch the executions it caused."""
+        """Run one change (engine, then database) under the lock, then record and dispatch the executions
+        it caused. A change that fails has undone itself, so what it asked to execute is dropped."""
         with self._lock:
             try:
-                return change()
-            finally:
-                requests, self._requests[:] = list(self._requests), []
-                for request in requests:
-                    self._dispatcher.submit(request.policy, request.service, request.action, request.args, {})
+                result = change()
+            except BaseException:
+                self._requests.clear()
+                raise
+            requests, self._requests[:] = list(self._requests), []
+            for request in requests:
+                self._dispatcher.submit(request.policy, request.service, request.action, request.args, {})
+            return result
 
     # -- lookup -------------------------------------------------------------
     def _engine_policy(self, ref: str) -> str:
@@ -134,13 +138,11 @@ class PolicyService:
     def create_policy(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """Create a policy, with its rules if the body has ``rules`` (all of them or nothing)."""
         spec = policy_spec(body)
-        with self._lock:
+
+        def create() -> tuple[PolicyRecord, list[StoredRule]]:
             self._engine.create_policy(spec.name, spec.kind)
             try:
-                stored = [
-                    self._mutate(lambda r=r: self._engine.insert_rule(spec.name, r.rule))
-                    for r in spec.rules or ()
-                ]
+                stored = [self._engine.insert_rule(spec.name, r.rule) for r in spec.rules or ()]
                 record = self._repo.create(
                     spec.name,
                     kind=spec.kind,
@@ -152,8 +154,13 @@ class PolicyService:
                     ],
                 )
             except BaseException:
-                self._mutate(lambda: self._engine.delete_policy(spec.name))
+                self._engine.delete_policy(spec.name)
                 raise
+            return record, stored
+
+        record, stored = self._mutate(create)
+        for rule in stored:
+            self._subscribe(rule)
         document = policy_document(record)
         if spec.rules is not None:
             document["rules"] = [
@@ -171,18 +178,19 @@ class PolicyService:
             if record.name in {s.name for s in SYSTEM_POLICIES}:
                 raise NotFound(f"Cannot delete system-maintained policy {record.name}")
             rules = self._repo.rules(record.id)
-            self._mutate(lambda: self._engine.delete_policy(record.name))
-            try:
-                self._repo.delete(record.id)
-            except BaseException:
-                self._restore(record, rules)
-                raise
-        return policy_document(record)
 
-    def _restore(self, record: PolicyRecord, rules: Sequence[RuleRecord]) -> None:
-        self._engine.create_policy(record.name, record.kind)
-        for rule in rules:
-            self._mutate(lambda r=rule: self._engine.insert_rule(record.name, r.rule, rule_id=r.id))
+            def delete() -> None:
+                self._engine.delete_policy(record.name)
+                try:
+                    self._repo.delete(record.id)
+                except BaseException:
+                    self._engine.create_policy(record.name, record.kind)
+                    for rule in rules:
+                        self._engine.insert_rule(record.name, rule.rule, rule_id=rule.id)
+                    raise
+
+            self._mutate(delete)
+        return policy_document(record)
 
     def _subscribe(self, stored: StoredRule) -> None:
         """Tell each datasource a rule reads from that its table is used (lazy tables start being fetched)."""
@@ -222,12 +230,18 @@ class PolicyService:
                         f"Policy {ref} is a datasource policy; its rows come from the datasource"
                     ) from None
                 raise
-            stored: StoredRule = self._mutate(lambda: self._engine.insert_rule(policy.name, text))
-            try:
-                record = self._repo.add_rule(policy.id, text, name=name, comment=comment, id=stored.id)
-            except BaseException:
-                self._mutate(lambda: self._engine.delete_rule(policy.name, stored.id))
-                raise
+
+            def insert() -> tuple[StoredRule, RuleRecord]:
+                stored = self._engine.insert_rule(policy.name, text)
+                try:
+                    return stored, self._repo.add_rule(
+                        policy.id, text, name=name, comment=comment, id=stored.id
+                    )
+                except BaseException:
+                    self._engine.delete_rule(policy.name, stored.id)
+                    raise
+
+            stored, record = self._mutate(insert)
         self._subscribe(stored)
         return rule_document(record, pretty_rule(stored.rule))
 
@@ -242,12 +256,16 @@ class PolicyService:
         with self._lock:
             policy = self._repo.get(ref)
             record = self._repo.get_rule(policy.id, rule_id)
-            self._mutate(lambda: self._engine.delete_rule(policy.name, rule_id))
-            try:
-                self._repo.delete_rule(policy.id, rule_id)
-            except BaseException:
-                self._mutate(lambda: self._engine.insert_rule(policy.name, record.rule, rule_id=rule_id))
-                raise
+
+            def delete() -> None:
+                self._engine.delete_rule(policy.name, rule_id)
+                try:
+                    self._repo.delete_rule(policy.id, rule_id)
+                except BaseException:
+                    self._engine.insert_rule(policy.name, record.rule, rule_id=rule_id)
+                    raise
+
+            self._mutate(delete)
         return rule_document(record)
 
     # -- status -------------------------------------------------------------

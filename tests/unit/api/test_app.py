@@ -368,3 +368,14 @@ def test_a_policy_deleted_and_recreated_with_other_arities_works(api):
         assert api("POST", "/v1/policies/th/rules", {"rule": text})[0] == 201
     assert api("POST", "/v1/policies/th?action=query", {"query": "p(x)"})[1] == {"result": ["p(1)"]}
     assert api("DELETE", "/v1/policies/th")[0] == 200
+
+
+def test_a_refused_create_with_rules_executes_nothing(api):
+    rules = [{"rule": "execute[nova:servers.pause(x)] :- bad(x)"}, {"rule": 'bad("vm1")'}, {"rule": "oops("}]
+    status, body, _ = api("POST", "/v1/policies", {"name": "atomic", "rules": rules})
+    assert (status, body["error"]["error_code"]) == (400, 1002)
+    assert api("GET", "/v1/action-executions")[1] == {"results": []}
+    assert api("GET", "/v1/policies/atomic")[0] == 404
+    status, _, _ = api("POST", "/v1/policies", {"name": "atomic", "rules": rules[:2]})
+    assert status == 201
+    assert [e["args"] for e in api("GET", "/v1/action-executions")[1]["results"]] == [["vm1"]]
