@@ -34,11 +34,13 @@ from tests.functional.dse_peer import ANSWER_TIMEOUT, PUSH_DATASOURCE, PUSH_SCHE
 
 PEER = Path(__file__).with_name("dse_peer.py")
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# Queues vanish with their consumers, so test runs leave nothing behind on the broker. Without AMQP
-# heartbeats a consumer polls every second instead of every few, which is how fast it stops.
+# Queues vanish with their consumers (those of killed peers a minute later), so test runs leave
+# nothing behind on the broker. Without AMQP heartbeats a consumer polls every second instead of
+# every few, which is how fast it stops.
 URL = os.environ.get(
     "CONGRESS_TEST_TRANSPORT_URL",
-    "rabbit://guest:guest@127.0.0.1:5672/?amqp_auto_delete=true&heartbeat_timeout_threshold=0",
+    "rabbit://guest:guest@127.0.0.1:5672/"
+    "?amqp_auto_delete=true&rabbit_transient_queues_ttl=60&heartbeat_timeout_threshold=0",
 )
 SLACK = 3.0  # seconds of scheduling noise allowed on a busy 2-core machine
 
@@ -89,6 +91,15 @@ class Peer:
         assert line.split()[0] == word, line
         return line
 
+    def stop(self) -> None:
+        """Close the peer's bus (its queues go with it), or kill it if it does not exit in time."""
+        if self.proc.poll() is None:
+            try:
+                self.send("stop")
+                self.proc.wait(20)
+            except (OSError, subprocess.TimeoutExpired):
+                self.kill()
+
     def kill(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
@@ -119,7 +130,7 @@ def namespace() -> str:
 def peer(namespace: str) -> Iterator[Peer]:
     peer = Peer(namespace)
     yield peer
-    peer.kill()
+    peer.stop()
 
 
 @pytest.fixture(scope="module")
