@@ -208,6 +208,18 @@ def test_updates_from_the_peer_arrive_once_in_order_to_every_handler(bus):
     assert seen == [(name, u) for u in expected for name in ("first", "second")]
 
 
+def test_resubscribing_at_once_still_delivers_each_update_once(bus):
+    topic = f"datasource.ds-{uuid.uuid4().hex[:6]}.updates"
+    seen: list[TableUpdate] = []
+    bus.subscribe(topic, seen.append)
+    bus.unsubscribe(topic, seen.append)  # its consumer stops in the background; a new one starts
+    bus.subscribe(topic, seen.append)
+    bus.call("peer", "publish", topic=topic, count=20)
+    wait_for(lambda: len(seen) >= 20)
+    time.sleep(0.5)
+    assert seen == numbered_updates(topic, 20)
+
+
 def test_updates_published_here_reach_the_peer_in_order(bus):
     updates = numbered_updates("to-peer", 50)
     for update in updates:
