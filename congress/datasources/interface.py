@@ -9,7 +9,7 @@ and registers itself on the bus under its datasource name to receive
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -68,6 +68,23 @@ class DriverStatus:
     table_row_counts: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class TableChange:
+    """One table's change in a driver's own rows (cells keep their Python types: None, bools).
+
+    With ``replace``, ``insert`` is the whole new table. Otherwise ``delete`` is applied, then
+    ``insert``; a driver only hands over rows it really removes or adds, each once.
+    """
+
+    table: str
+    insert: tuple[tuple[Any, ...], ...] = ()
+    delete: tuple[tuple[Any, ...], ...] = ()
+    replace: bool = False
+
+
+ChangeStore = Callable[[Sequence[TableChange]], None]
+
+
 class Driver(Protocol):
     """A running datasource: one per configured data source."""
 
@@ -106,6 +123,15 @@ class Driver(Protocol):
     ) -> None: ...
 
     def webhook(self, payload: Any, table: str | None = None) -> None: ...
+
+    def set_change_store(self, store: ChangeStore | None) -> None:
+        """Hand every change made by a push or a webhook (not by a poll) to ``store`` before applying it.
+
+        The store runs under the driver's lock; when it raises, the driver changes nothing.
+        """
+
+    def restore_tables(self, tables: Mapping[str, Iterable[Sequence[Any]]]) -> None:
+        """Before ``start``: take stored rows as the tables' content; ``start`` publishes them."""
 
     def tables(self) -> dict[str, list[tuple[Value, ...]]]:
         """The current rows of every table (what the datasource's policy holds)."""
