@@ -3,6 +3,10 @@
 ``DataSourceDriver`` holds one set of rows per table and publishes changes as
 ``TableUpdate`` on ``datasource_topic(name)``: the first update of a table is a
 snapshot (``replace=True``), later ones carry only the rows inserted and deleted.
+Every change is a ``TableChange`` applied row by row, so a delta costs what it
+changes, not the table's size. Changes made by pushes and webhooks (not polls)
+go first to the change store the server sets (the database): when it refuses,
+nothing changes.
 ``PollingDriver`` adds a background poll loop (``poll_time`` seconds, 0 = only on
 ``request_refresh``) with exponential back-off on failure; ``PushDriverBase``
 accepts rows over the API. Subclasses declare ``driver_id``, ``description``,
@@ -26,12 +30,14 @@ from congress.datasources import translator as tr
 from congress.datasources.interface import (
     ActionArg,
     ActionSpec,
+    ChangeStore,
     ColumnSpec,
     DriverInfo,
     DriverStatus,
+    TableChange,
     TableSpec,
 )
-from congress.datasources.values import render_row
+from congress.datasources.values import non_finite, render_row, row_key
 from congress.dse.bus import Bus
 from congress.dse.messages import TableUpdate, datasource_topic
 from congress.exceptions import CongressError, RuleNotPermitted, UpdateNotPermitted
@@ -101,6 +107,24 @@ def _now() -> str:
     return str(datetime.datetime.now(datetime.UTC).replace(tzinfo=None))
 
 
+def _count(facts: dict[Row, list[Any]], fact: Row, step: int) -> bool:
+    """Count one more (``step`` 1) or one less (-1) row rendering to ``fact``; whether the fact came or went.
+
+    Rendering is not one to one (``None`` and ``"None"`` both give ``"None"``), so a fact
+    goes only with the last row that renders to it.
+    """
+    key = row_key(fact)
+    entry = facts.get(key)
+    if entry is None:
+        facts[key] = [fact, 1]
+        return True
+    entry[1] += step
+    if entry[1] == 0:
+        del facts[key]
+        return True
+    return False
+
+
 class DataSourceDriver:
     """One running datasource: its tables, their publication, its status and actions."""
 
@@ -119,8 +143,10 @@ class DataSourceDriver:
         self.config = self.validate_config(config or {})
         self.bus = bus
         self._state_lock = threading.RLock()
-        self._raw: dict[str, frozenset[Row]] = {}
-        self._facts: dict[str, frozenset[tuple[Value, ...]]] = {}
+        # Per table: row_key(row) -> row (Python types), and row_key(fact) -> [fact, rows rendering to it].
+        self._raw: dict[str, dict[Row, Row]] = {}
+        self._facts: dict[str, dict[Row, list[Any]]] = {}
+        self._store: ChangeStore | None = None
         self._status = DriverStatus()
         roots = set(self.root_tables())
         self._lazy = set(parse_list_option(self.config.get("lazy_tables"), "lazy_tables"))
@@ -176,10 +202,27 @@ class DataSourceDriver:
 
     # ----- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
+        """Register on the bus and publish a snapshot of every table already held (restored ones)."""
         self.bus.register_service(self.name, self)
+        with self._state_lock:
+            for table, facts in self._facts.items():
+                snapshot = TableUpdate(self.name, table, tuple(e[0] for e in facts.values()), replace=True)
+                self.bus.publish(datasource_topic(self.name), snapshot)
 
     def stop(self) -> None:
         self.bus.unregister_service(self.name)
+
+    def set_change_store(self, store: ChangeStore | None) -> None:
+        with self._state_lock:
+            self._store = store
+
+    def restore_tables(self, tables: Mapping[str, Iterable[Sequence[Any]]]) -> None:
+        """Stored rows become the tables' content, unpublished until ``start`` and not stored again."""
+        with self._state_lock:
+            for table, rows in tables.items():
+                self._apply_change(self._snapshot(table, rows))
+            if tables:
+                self._status.initialized = True
 
     def status(self) -> DriverStatus:
         with self._state_lock:
@@ -189,7 +232,7 @@ class DataSourceDriver:
                 last_updated=s.last_updated,
                 last_error=s.last_error,
                 number_of_updates=s.number_of_updates,
-                table_row_counts={t: len(rows) for t, rows in self._facts.items()},
+                table_row_counts={t: len(facts) for t, facts in self._facts.items()},
             )
 
     # ----- tables ------------------------------------------------------------------------------
@@ -212,34 +255,111 @@ class DataSourceDriver:
 
     def tables(self) -> dict[str, list[tuple[Value, ...]]]:
         with self._state_lock:
-            return {t: list(rows) for t, rows in self._facts.items()}
+            return {t: [entry[0] for entry in facts.values()] for t, facts in self._facts.items()}
 
     def raw_tables(self) -> dict[str, set[Row]]:
         """Rows with their internal Python types (None, bools), as the original's ``state``."""
         with self._state_lock:
-            return {t: set(rows) for t, rows in self._raw.items()}
+            return {t: set(rows.values()) for t, rows in self._raw.items()}
 
-    def _replace_tables(self, new: Mapping[str, Iterable[Row]]) -> None:
-        """Make ``new`` the content of its tables and publish each table's delta (or first snapshot)."""
+    # ----- changes -----------------------------------------------------------------------------
+    @staticmethod
+    def _snapshot(table: str, rows: Iterable[Sequence[Any]]) -> TableChange:
+        """A change making ``rows`` (duplicates dropped) the whole table."""
+        unique = {row_key(r): r for r in map(tuple, rows)}
+        return TableChange(table, tuple(unique.values()), replace=True)
+
+    def _delta(
+        self, table: str, insert: Iterable[Sequence[Any]], delete: Iterable[Sequence[Any]]
+    ) -> TableChange | None:
+        """What deleting then inserting these rows really changes (None: nothing); call under the lock."""
+        current = self._raw.get(table)
+        added = {row_key(r): r for r in map(tuple, insert)}
+        if current is None:
+            return TableChange(table, tuple(added.values()), replace=True)
+        removed = {}
+        for row in map(tuple, delete):
+            key = row_key(row)
+            if key in current and key not in added:
+                removed[key] = current[key]  # the stored row: its exact cells
+        new = tuple(r for k, r in added.items() if k not in current)
+        return TableChange(table, new, tuple(removed.values())) if new or removed else None
+
+    def _diff(self, table: str, rows: Iterable[Sequence[Any]]) -> TableChange | None:
+        """The change that makes ``rows`` the table's content (a snapshot for a table not held yet)."""
+        snapshot = self._snapshot(table, rows)
+        current = self._raw.get(table)
+        if current is None:
+            return snapshot
+        new = {row_key(r): r for r in snapshot.insert}
+        insert = tuple(r for k, r in new.items() if k not in current)
+        delete = tuple(r for k, r in current.items() if k not in new)
+        return TableChange(table, insert, delete) if insert or delete else None
+
+    def _replace_tables(self, new: Mapping[str, Iterable[Row]], *, store: bool = True) -> None:
+        """Make ``new`` the content of its tables and publish each table's delta (or first snapshot).
+
+        ``store=False`` for what need not be kept: polled tables, the empty tables a driver starts with.
+        """
         with self._state_lock:
-            for table, rows in new.items():
-                raw = frozenset(rows)
-                facts = frozenset(render_row(r) for r in raw)
-                old = self._facts.get(table)
-                self._raw[table] = raw
-                self._facts[table] = facts
-                if old is None:
-                    update = TableUpdate(self.name, table, insert=tuple(facts), replace=True)
-                elif old != facts:
-                    update = TableUpdate(
-                        self.name, table, insert=tuple(facts - old), delete=tuple(old - facts)
-                    )
-                else:
-                    continue
-                self.bus.publish(datasource_topic(self.name), update)
+            changes = [self._diff(table, rows) for table, rows in new.items()]
+            self._apply([c for c in changes if c is not None], store=store)
+
+    def _apply(self, changes: Sequence[TableChange], *, store: bool = True) -> None:
+        """Store the changes (pushes, webhooks), then apply and publish them; all or nothing."""
+        with self._state_lock:
+            if store:
+                for change in changes:
+                    for row in change.insert:
+                        if non_finite(row) is not None:
+                            raise UpdateNotPermitted(
+                                f"row {list(row)!r} for {change.table!r} holds {non_finite(row)}, "
+                                "which is not a value"
+                            )
+                if self._store is not None and changes:
+                    self._store(changes)
+            for change in changes:
+                update = self._apply_change(change)
+                if update is not None:
+                    self.bus.publish(datasource_topic(self.name), update)
             self._status.initialized = True
             self._status.last_updated = _now()
             self._status.number_of_updates += 1
+
+    def _apply_change(self, change: TableChange) -> TableUpdate | None:
+        """Apply one change to the rows and rendered facts; the update to publish, if any."""
+        table = change.table
+        raw = self._raw.get(table)
+        if change.replace or raw is None:
+            old = self._facts.get(table)
+            self._raw[table] = {row_key(r): r for r in change.insert}
+            facts: dict[Row, list[Any]] = {}
+            self._facts[table] = facts
+            for row in self._raw[table].values():
+                _count(facts, render_row(row), 1)
+            if old is None:
+                return TableUpdate(self.name, table, tuple(e[0] for e in facts.values()), replace=True)
+            inserted = [e[0] for k, e in facts.items() if k not in old]
+            deleted = [e[0] for k, e in old.items() if k not in facts]
+        else:
+            facts = self._facts[table]
+            deleted = []
+            for row in change.delete:
+                if raw.pop(row_key(row), None) is not None:
+                    fact = render_row(row)
+                    if _count(facts, fact, -1):
+                        deleted.append(fact)
+            inserted = []
+            for row in change.insert:
+                key = row_key(row)
+                if key not in raw:
+                    raw[key] = row
+                    fact = render_row(row)
+                    if _count(facts, fact, 1):
+                        inserted.append(fact)
+        if not inserted and not deleted:
+            return None
+        return TableUpdate(self.name, table, insert=tuple(inserted), delete=tuple(deleted))
 
     def _clear_error(self) -> None:
         with self._state_lock:
@@ -349,7 +469,7 @@ class PollingDriver(DataSourceDriver):
                     LOG.warning("datasource %s: poll failed: %s", self.name, error)
                     raise PollError(f"poll of datasource {self.name!r} failed: {error}") from exc
             self.consecutive_failures = 0
-            self._replace_tables(new)
+            self._replace_tables(new, store=False)
             self._clear_error()
 
     def request_refresh(self) -> None:
@@ -399,7 +519,7 @@ class PushDriverBase(DataSourceDriver):
         super().start()
         with self._state_lock:
             initial = {t: set() for t in self.active_tables() if t not in self._raw}
-        self._replace_tables(initial)
+            self._replace_tables(initial, store=False)
 
     def _root(self, table: str) -> tr.HDict | tr.VDict | tr.ListOf:
         for root in self.translators:

@@ -9,7 +9,9 @@ Without a schema any table name is accepted and its width is fixed by its first 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from congress.datalog.ast import Value
@@ -20,6 +22,7 @@ from congress.dse.bus import Bus
 from congress.exceptions import UpdateNotPermitted
 
 _SCALARS = (str, int, float, bool, type(None))
+_TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*\Z")
 
 
 def parse_schema(value: Any) -> dict[str, tuple[str, ...]]:
@@ -65,8 +68,12 @@ class PushDriver(DataSourceDriver):
         return (TableSpec("data", ()),)
 
     def schema(self) -> tuple[TableSpec, ...]:
+        """The declared tables; without a schema, ``data`` and each table pushed (columns ``col0``, ...)."""
         if self._schema is None:
-            return tuple(TableSpec(t, ()) for t in sorted(self._widths)) or self.table_specs()
+            widths = {"data": 0, **self._widths}
+            return tuple(
+                TableSpec(t, tuple(ColumnSpec(f"col{i}") for i in range(widths[t]))) for t in sorted(widths)
+            )
         return tuple(TableSpec(t, tuple(ColumnSpec(c) for c in cols)) for t, cols in self._schema.items())
 
     def start(self) -> None:
@@ -74,11 +81,20 @@ class PushDriver(DataSourceDriver):
         if self._schema is not None:
             with self._state_lock:
                 initial = {t: set() for t in self._schema if t not in self._raw}
-            self._replace_tables(initial)
+                self._replace_tables(initial, store=False)
+
+    def restore_tables(self, tables: Mapping[str, Iterable[Sequence[Any]]]) -> None:
+        super().restore_tables(tables)
+        with self._state_lock:
+            for table, rows in self._raw.items():
+                if rows and table not in self._widths:
+                    self._widths[table] = len(next(iter(rows.values())))
 
     def _checked(self, table: str, rows: Sequence[Sequence[Value]]) -> list[tuple[Value, ...]]:
         if self._schema is not None and table not in self._schema:
             raise UpdateNotPermitted(f"datasource {self.name!r} declares no table {table!r}")
+        if self._schema is None and not _TABLE_NAME.match(table):
+            raise UpdateNotPermitted(f"{table!r} is not a table name (letters, digits, _ and dots)")
         if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Sequence):
             raise UpdateNotPermitted(f"rows for {table!r} must be a list of lists")
         checked = []
@@ -88,28 +104,43 @@ class PushDriver(DataSourceDriver):
                 raise UpdateNotPermitted(f"row {row!r} for {table!r} is not a list")
             if width is None:
                 width = len(row)
-            if len(row) != width:
+            if len(row) != width or not row:
                 raise UpdateNotPermitted(
-                    f"row {list(row)!r} has {len(row)} values; table {table!r} has {width}"
+                    f"row {list(row)!r} has {len(row)} values; table {table!r} has {width or 'at least 1'}"
                 )
             # A JSON object or array in a cell becomes its text, as the original's value_to_congress did.
             checked.append(tuple(v if isinstance(v, _SCALARS) else to_congress(v) for v in row))
         return checked
 
-    def _commit(self, table: str, rows: set[tuple[Value, ...]]) -> None:
-        if rows and table not in self._widths:
-            self._widths[table] = len(next(iter(rows)))
-        self._replace_tables({table: rows})
+    @contextmanager
+    def _width_fixed_by(self, table: str, rows: Sequence[tuple[Value, ...]]) -> Iterator[None]:
+        """A schema-less table's first rows fix its width, unless the change is refused."""
+        new = bool(rows) and table not in self._widths
+        if new:
+            self._widths[table] = len(rows[0])
+        try:
+            yield
+        except BaseException:
+            if new:
+                del self._widths[table]
+            raise
 
     def push_rows(self, table: str, rows: Sequence[Sequence[Value]]) -> None:
+        """Replace the table (stored as a snapshot); subscribers get the delta."""
         with self._state_lock:
-            self._commit(table, set(self._checked(table, rows)))
+            checked = self._checked(table, rows)
+            if table not in self._widths and not checked:
+                return  # an empty push to a schema-less table never seen: no width, nothing to hold
+            with self._width_fixed_by(table, checked):
+                self._apply([self._snapshot(table, checked)])
 
     def push_delta(
         self, table: str, insert: Sequence[Sequence[Value]], delete: Sequence[Sequence[Value]]
     ) -> None:
+        """Delete, then insert; only the rows that really change are stored and published."""
         with self._state_lock:
             rows = self._checked(table, [*insert, *delete])
-            added, removed = set(rows[: len(insert)]), set(rows[len(insert) :])
-            current = set(self._raw.get(table, ()))
-            self._commit(table, (current - removed) | added)
+            added, removed = rows[: len(insert)], rows[len(insert) :]
+            change = self._delta(table, added, removed) if table in self._widths or added else None
+            with self._width_fixed_by(table, added):
+                self._apply([change] if change is not None else [])

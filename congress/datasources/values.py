@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,34 @@ def to_congress(value: Any) -> Value:
 
 def render_row(row: Iterable[Any]) -> tuple[Value, ...]:
     return tuple(to_congress(v) for v in row)
+
+
+@dataclass(frozen=True, slots=True)
+class _Exact:
+    """A cell that Python would find equal to a value of another type (``True == 1 == 1.0``)."""
+
+    kind: type
+    value: Any
+
+
+def row_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``row`` as a set or dict key that keeps ``1``, ``1.0`` and ``True`` apart.
+
+    Most rows hold no bool and no integral float, and are their own key.
+    """
+    for value in row:
+        kind = type(value)
+        if kind is bool or (kind is float and value.is_integer()):
+            return tuple(_Exact(type(v), v) if type(v) in (bool, float) else v for v in row)
+    return row
+
+
+def non_finite(row: Iterable[Any]) -> float | None:
+    """The first NaN or infinity in ``row`` (no JSON, database or policy can hold one), else None."""
+    for value in row:
+        if type(value) is float and not math.isfinite(value):
+            return value
+    return None
 
 
 @dataclass(frozen=True, slots=True)

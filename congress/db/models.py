@@ -78,18 +78,22 @@ class Datasource(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class DatasourceTable(Base):
-    """The rows last pushed to one table of a push datasource (JSON list of rows)."""
+class DatasourceRow(Base):
+    """One row of a datasource table fed by pushes or webhooks, kept so it survives a restart.
 
-    __tablename__ = "datasource_tables"
+    ``row_json`` is the row as a JSON array; ``row_hash`` its SHA-256 (hex), which keys the row
+    (a JSON text may be longer than an index can take).
+    """
+
+    __tablename__ = "datasource_rows"
     __table_args__ = MYSQL_TABLE_ARGS
 
     datasource_id: Mapped[str] = mapped_column(
         exact_string(36), ForeignKey("datasources.id", ondelete="CASCADE"), primary_key=True
     )
     table_name: Mapped[str] = mapped_column(exact_string(), primary_key=True)
-    rows_json: Mapped[str] = mapped_column(long_text())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    row_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    row_json: Mapped[str] = mapped_column(long_text())
 
 
 class LibraryPolicy(Base):

@@ -1,110 +1,144 @@
-"""Rows pushed to push-driver datasources, kept so they survive a restart.
+"""Rows of datasource tables fed by pushes and webhooks, kept so they survive a restart.
 
-One JSON list of rows per (datasource, table). A snapshot replaces it, a delta
-is applied to it (deletes first, then inserts; a table is a set of rows). Each
-call commits before returning, so once the API has answered the data is on disk.
+One database row per table row (``datasource_rows``), keyed by the SHA-256 of its JSON
+text, so a delta costs a few INSERTs and DELETEs whatever the table's size. A snapshot
+deletes the table's rows and inserts the new ones. Each call is one transaction,
+committed before it returns: once the API has answered, the data is on disk.
+
+Cells keep their JSON types: ``3`` and ``3.0`` are different rows, as are ``true`` and
+``1``; ``null`` and booleans are kept (drivers render them for policies). NaN and
+infinity are refused: no JSON, database or policy can hold them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from congress.datalog.ast import Value
+from congress.datasources.interface import TableChange
 from congress.db.datasources import find_datasource
-from congress.db.models import DatasourceTable
-from congress.db.repository import Repository
-from congress.db.types import dump_json, load_json, utcnow
-from congress.engine.interface import Row
+from congress.db.models import DatasourceRow
+from congress.db.repository import Repository, ValueRejected
 from congress.exceptions import UpdateNotPermitted
+
+_TABLE = DatasourceRow.__table__
+_CHUNK = 500  # keys per IN (...) list, well under every backend's parameter limit
+_TABLE_NAME_LENGTH = 255
+
+Row = tuple[Any, ...]
+
+
+def row_json(row: Sequence[Any]) -> str:
+    """The stored text of a row (ASCII, compact; 3.0 stays a float)."""
+    return json.dumps(list(row), allow_nan=False, separators=(",", ":"))
+
+
+def row_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_CELL_TYPES = (str, int, float, bool, type(None))
 
 
 class DatasourceDataRepository(Repository):
-    def replace_table(self, datasource: str, table: str, rows: Iterable[Sequence[Value]]) -> None:
-        """Make ``rows`` the whole content of the table (datasource by name or id)."""
-        new_rows = _unique(_check_rows(table, rows))
+    def apply(self, datasource: str, changes: Iterable[TableChange]) -> None:
+        """Apply a driver's changes (any number of tables) in one transaction (datasource by name or id).
+
+        A snapshot (``replace``) makes ``insert`` the whole table. Otherwise ``delete`` rows go,
+        then ``insert`` rows not already there are added; rows absent or present are no error.
+        """
+        prepared = [(c, _encoded(c.table, c.insert), _encoded(c.table, c.delete)) for c in changes]
         with self._transaction() as session:
-            stored = self._table(session, datasource, table)
-            stored.rows_json = dump_json(new_rows)
-            stored.updated_at = utcnow()
+            # The datasource's row is locked first, so writers to one datasource take turns.
+            ds_id = find_datasource(session, datasource, for_update=True).id
+            for change, added, removed in prepared:
+                where = (_TABLE.c.datasource_id == ds_id, _TABLE.c.table_name == change.table)
+                if change.replace:
+                    session.execute(delete(_TABLE).where(*where))
+                else:
+                    for keys in _chunks(removed):
+                        session.execute(delete(_TABLE).where(*where, _TABLE.c.row_hash.in_(keys)))
+                    for keys in _chunks(added):
+                        present = select(_TABLE.c.row_hash).where(*where, _TABLE.c.row_hash.in_(keys))
+                        for key in session.scalars(present):
+                            del added[key]
+                if added:
+                    session.execute(
+                        insert(_TABLE),
+                        [
+                            {"datasource_id": ds_id, "table_name": change.table, "row_hash": k, "row_json": v}
+                            for k, v in added.items()
+                        ],
+                    )
+
+    def replace_table(self, datasource: str, table: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Make ``rows`` the whole content of the table."""
+        self.apply(datasource, [TableChange(table, tuple(map(tuple, rows)), replace=True)])
 
     def update_table(
         self,
         datasource: str,
         table: str,
-        insert: Iterable[Sequence[Value]] = (),
-        delete: Iterable[Sequence[Value]] = (),
+        insert: Iterable[Sequence[Any]] = (),
+        delete: Iterable[Sequence[Any]] = (),
     ) -> None:
         """Apply one delta: remove the ``delete`` rows, then add the ``insert`` rows not already there."""
-        removed = {_key(row) for row in _check_rows(table, delete)}
-        added = _check_rows(table, insert)
-        with self._transaction() as session:
-            stored = self._table(session, datasource, table)
-            kept = [row for row in load_json(stored.rows_json) if _key(row) not in removed]
-            stored.rows_json = dump_json(_unique(kept + added))
-            stored.updated_at = utcnow()
+        self.apply(datasource, [TableChange(table, tuple(map(tuple, insert)), tuple(map(tuple, delete)))])
 
     def rows(self, datasource: str, table: str) -> list[Row]:
-        """The stored rows of one table, in the order they arrived; [] for a table never pushed."""
+        """The stored rows of one table, ordered by their JSON text; [] for a table never pushed."""
         with self._transaction(read_only=True) as session:
-            ds = find_datasource(session, datasource)
-            stored = session.get(DatasourceTable, (ds.id, table))
-            return [] if stored is None else [tuple(row) for row in load_json(stored.rows_json)]
+            ds_id = find_datasource(session, datasource).id
+            texts = session.scalars(
+                select(_TABLE.c.row_json)
+                .where(_TABLE.c.datasource_id == ds_id, _TABLE.c.table_name == table)
+                .order_by(_TABLE.c.row_json)
+            )
+            return [tuple(json.loads(text)) for text in texts]
 
     def tables(self, datasource: str) -> dict[str, list[Row]]:
-        """Every stored table of a datasource with its rows (to reload a push driver at start-up)."""
+        """Every stored non-empty table of a datasource with its rows (to restore a driver at start)."""
         with self._transaction(read_only=True) as session:
-            ds = find_datasource(session, datasource)
-            stored = session.scalars(
-                select(DatasourceTable)
-                .where(DatasourceTable.datasource_id == ds.id)
-                .order_by(DatasourceTable.table_name)
-            )
-            return {t.table_name: [tuple(row) for row in load_json(t.rows_json)] for t in stored}
-
-    @staticmethod
-    def _table(session: Session, datasource: str, table: str) -> DatasourceTable:
-        """The table's row, created empty if the table was never pushed.
-
-        The datasource's row is locked first, so writers to one datasource take turns
-        (no lost delta, no two transactions creating the same table row).
-        """
-        ds = find_datasource(session, datasource, for_update=True)
-        stored = session.get(DatasourceTable, (ds.id, table))
-        if stored is None:
-            stored = DatasourceTable(datasource_id=ds.id, table_name=table, rows_json="[]")
-            session.add(stored)
-        return stored
+            return _tables(session, find_datasource(session, datasource).id)
 
 
-def _check_rows(table: str, rows: Iterable[Sequence[Value]]) -> list[list[Value]]:
-    """Rows as lists; values other than int, float or str are refused (bool too: not a datalog value)."""
-    checked = []
+def _tables(session: Session, ds_id: str) -> dict[str, list[Row]]:
+    found: dict[str, list[Row]] = {}
+    stored = session.execute(
+        select(_TABLE.c.table_name, _TABLE.c.row_json)
+        .where(_TABLE.c.datasource_id == ds_id)
+        .order_by(_TABLE.c.table_name)
+    )
+    for table, text in stored:
+        found.setdefault(table, []).append(tuple(json.loads(text)))
+    return found
+
+
+def _encoded(table: str, rows: Iterable[Sequence[Any]]) -> dict[str, str]:
+    """hash -> JSON text of each distinct row; values no JSON array can hold are refused."""
+    if len(table) > _TABLE_NAME_LENGTH:
+        raise ValueRejected(f"table name must be at most {_TABLE_NAME_LENGTH} characters, got {len(table)}")
+    encoded = {}
     for row in rows:
-        values = list(row)
-        for value in values:
-            if type(value) not in (int, float, str) or (type(value) is float and not math.isfinite(value)):
+        for value in row:
+            kind = type(value)
+            if kind not in _CELL_TYPES or (kind is float and not math.isfinite(value)):
                 raise UpdateNotPermitted(
-                    f"table {table}: value {value!r} in row {values!r} is not an int, float or string"
+                    f"table {table}: value {value!r} in row {list(row)!r} is not a string, number, "
+                    "boolean or null"
                 )
-        checked.append(values)
-    return checked
+        text = row_json(row)
+        encoded[row_hash(text)] = text
+    return encoded
 
 
-def _key(row: Sequence[Value]) -> str:
-    """Identity of a row that tells 1 from 1.0 (equal in Python, different values in datalog)."""
-    return dump_json(list(row))
-
-
-def _unique(rows: list[list[Value]]) -> list[list[Value]]:
-    seen: set[str] = set()
-    unique = []
-    for row in rows:
-        key = _key(row)
-        if key not in seen:
-            seen.add(key)
-            unique.append(row)
-    return unique
+def _chunks(rows: dict[str, str]) -> Iterator[list[str]]:
+    keys = list(rows)
+    for start in range(0, len(keys), _CHUNK):
+        yield keys[start : start + _CHUNK]

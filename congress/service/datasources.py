@@ -4,19 +4,22 @@ A data source is stored in the database, then run: its driver is built from the
 stored config, the policy engine service (``ENGINE`` on the bus) is asked to make
 a ``datasource`` policy of the same name fed by the driver's ``datasource_topic``,
 and the driver is started. This service knows the engine only through the bus.
-Rows pushed over the API are persisted after the driver accepted them and
-pushed back into the driver at the next start.
+Whatever pushes and webhooks change in a driver's tables is written to the
+database (``DatasourceDataRepository.apply``) before the driver applies it, and
+restored into the driver at the next start. A push datasource without a declared
+schema learns its tables from their first rows; each new table joins its policy's schema.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from congress.datasources.interface import Driver, TableSpec
+from congress.datasources.interface import Driver, TableChange, TableSpec
 from congress.db.datasources import DatasourceRepository
 from congress.db.records import DatasourceRecord
 from congress.db.table_data import DatasourceDataRepository
@@ -38,10 +41,6 @@ class _Running:
     record: DatasourceRecord
     driver: Driver
     tables: tuple[TableSpec, ...]
-
-
-def _is_row_list(rows: object) -> bool:
-    return isinstance(rows, list) and all(isinstance(r, list) for r in rows)
 
 
 class DataSourceService:
@@ -92,9 +91,7 @@ class DataSourceService:
             for name in stored.keys() - self._running.keys():
                 record = stored[name]
                 try:
-                    running = self._launch(record)
-                    for table, rows in self._data.tables(record.id).items():
-                        running.driver.push_rows(table, [list(r) for r in rows])
+                    self._launch(record)
                 except CongressError as exc:
                     LOG.error("Data source %s (driver %s) could not be started: %s", name, record.driver, exc)
 
@@ -107,11 +104,13 @@ class DataSourceService:
 
     def _launch(self, record: DatasourceRecord) -> _Running:
         driver = self._catalog.factory(record.driver)(record.name, record.config, self._bus)
+        driver.restore_tables(self._data.tables(record.id))
         tables = tuple(driver.schema())
         with self._lock:
             schema = {t.table_id: [c.name for c in t.columns] for t in tables}
             self._bus.call(ENGINE, "create_datasource_policy", name=record.name, schema=schema)
             running = _Running(record, driver, tables)
+            driver.set_change_store(functools.partial(self._store, running))
             self._running[record.name] = running
             try:
                 if record.enabled:
@@ -275,21 +274,21 @@ class DataSourceService:
         return running.driver.tables().get(table, [])
 
     def replace_rows(self, ref: str, table: str, rows: list) -> None:
-        with self._lock:
-            running = self._get(ref)
-            running.driver.push_rows(table, rows)
-            self._persist(running, table, rows)
+        self._get(ref).driver.push_rows(table, rows)
 
     def update_rows(self, ref: str, table: str, *, insert: list, delete: list) -> None:
-        with self._lock:
-            running = self._get(ref)
-            running.driver.push_delta(table, insert, delete)
-            self._persist(running, table, insert)
+        self._get(ref).driver.push_delta(table, insert, delete)
 
-    def _persist(self, running: _Running, table: str, pushed: object) -> None:
-        """Store the table as the driver now holds it (only row-array pushes: those replay as pushes)."""
-        if _is_row_list(pushed):
-            self._data.replace_table(running.record.id, table, running.driver.tables().get(table, []))
+    def _store(self, running: _Running, changes: Sequence[TableChange]) -> None:
+        """A driver's change, before it applies it (under the driver's lock): tables the driver has just
+        learned join its policy's schema, then the rows are committed. Raising refuses the change."""
+        tables = tuple(running.driver.schema())
+        if tables != running.tables:
+            known = set(running.tables)
+            new = {t.table_id: [c.name for c in t.columns] for t in tables if t not in known}
+            self._bus.call(ENGINE, "add_datasource_tables", name=running.record.name, schema=new)
+        self._data.apply(running.record.id, changes)
+        running.tables = tables
 
     def webhook(self, ref: str, payload: Any) -> None:
         self._get(ref).driver.webhook(payload)

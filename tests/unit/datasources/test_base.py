@@ -14,7 +14,8 @@ from congress.datasources.base import (
     PollingDriver,
     PushDriverBase,
 )
-from congress.datasources.values import Int, IPAddress, marshal, to_congress
+from congress.datasources.interface import TableChange
+from congress.datasources.values import Int, IPAddress, marshal, row_key, to_congress
 from congress.dse.bus import LocalBus
 from congress.dse.messages import TableUpdate, datasource_topic
 from congress.exceptions import RuleNotPermitted, UpdateNotPermitted
@@ -172,3 +173,58 @@ def test_the_package_docstring_example_declares_a_working_driver():
     assert [t.table_id for t in driver.info().tables] == ["alarms", "alarms.rule"]
     rows = tr.translate(driver.translators[0], [{"alarm_id": "a1", "state": "ok", "rule": {"op": "gt"}}])
     assert rows == {"alarms": {("a1", "ok")}, "alarms.rule": {("a1", "op", "gt")}}
+
+
+def test_pushes_are_stored_as_changes_and_polls_are_not():
+    stored = []
+    driver, got = poller()
+    driver.set_change_store(stored.append)
+    driver.data["things"] = [{"id": "a", "tags": ["x"]}]
+    driver.request_refresh()
+    assert stored == [] and driver.tables()["things"] == [("a",)]
+
+    bus = LocalBus()
+    push = MemoryPush("p", {}, bus)
+    push.set_change_store(stored.append)
+    push.start()
+    assert stored == []  # the empty tables a driver starts with are not stored
+    push.push_rows("things", [{"id": "a", "tags": ["t", "u"]}])
+    push.push_rows("things", [{"id": "a", "tags": ["u", "v"]}])
+    last = {c.table: c for c in stored[-1]}
+    assert last["thing_tags"] == TableChange("thing_tags", (("a", "v"),), (("a", "t"),))
+    assert "things" not in last  # unchanged tables are not written
+
+
+def test_a_refused_store_leaves_a_translated_push_unapplied():
+    def refuse(changes):
+        raise UpdateNotPermitted("disk full")
+
+    bus = LocalBus()
+    got: list[TableUpdate] = []
+    bus.subscribe(datasource_topic("p"), got.append)
+    push = MemoryPush("p", {}, bus)
+    push.start()
+    push.set_change_store(refuse)
+    published = len(got)
+    with pytest.raises(UpdateNotPermitted, match="disk full"):
+        push.push_rows("things", [{"id": "a", "tags": ["t"]}])
+    assert push.tables() == {"things": [], "thing_tags": []} and len(got) == published
+
+
+def test_restored_tables_come_back_with_their_types_and_start_publishes_them():
+    bus = LocalBus()
+    got: list[TableUpdate] = []
+    bus.subscribe(datasource_topic("p"), got.append)
+    push = MemoryPush("p", {}, bus)
+    push.restore_tables({"things": [("a",), (None,)]})
+    push.start()
+    assert push.raw_tables()["things"] == {("a",), (None,)}
+    snapshots = {u.table: u for u in got}
+    assert set(snapshots["things"].insert) == {("a",), ("None",)} and snapshots["thing_tags"].insert == ()
+    assert all(u.replace for u in got)
+
+
+def test_row_keys_keep_int_float_and_bool_apart():
+    assert len({row_key((1,)), row_key((1.0,)), row_key((True,)), row_key(("1",))}) == 4
+    assert row_key((1, "a", 2.5, None)) == (1, "a", 2.5, None)
+    assert row_key((1.0, 2)) == row_key((1.0, 2)) and row_key((-0.0,)) == row_key((0.0,))

@@ -13,7 +13,7 @@ TABLES = {
     "policies",
     "policy_rules",
     "datasources",
-    "datasource_tables",
+    "datasource_rows",
     "library_policies",
     "library_bundled_seeds",
     "action_executions",
