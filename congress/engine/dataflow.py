@@ -141,10 +141,13 @@ class Dataflow:
         for position, literal in enumerate(rule.body):
             if literal.key is not None:
                 self.readers[literal.key].remove((rule, position))
-        run.recompute.update(self._restructure())
+        reshaped = self._restructure()  # a table that left a cycle needs its counts again
         head_component = self.component[rule.head_key]
         if self.recursive[head_component]:
-            run.recompute.add(head_component)
+            reshaped.add(head_component)
+        run.recompute.update(reshaped)
+        for component in reshaped:
+            run.schedule(component)
         run.schedule(head_component)
         run.finish()
 
@@ -298,11 +301,10 @@ class _Propagation:
                 self.apply(members[0], [], dict.fromkeys(added[0], 1), stored=True)
                 return
             for key, rel, rows in zip(members, relations, added, strict=True):
-                gone = removed[key] - rows
-                new = rows - removed[key]
-                rel.remove(list(rows))  # back to the state before, for apply() to feed the readers
-                rel.add(list(removed[key]))
-                self.apply(key, list(gone), dict.fromkeys(new, 1))
+                rel.remove(list(rows))  # every member back to the state before, for apply() to feed
+                rel.add(list(removed[key]))  # the readers outside the component one member at a time
+            for key, rows in zip(members, added, strict=True):
+                self.apply(key, list(removed[key] - rows), dict.fromkeys(rows - removed[key], 1))
 
     def delete_rederive(
         self, members: list[RelKey], doubtful: dict[RelKey, set[Row]], seeds: dict[RelKey, set[Row]]
