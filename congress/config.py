@@ -116,6 +116,15 @@ def register_messaging_opts(conf: cfg.ConfigOpts = CONF) -> None:
             conf.register_opts(opts)
 
 
+def messaging_url(conf: cfg.ConfigOpts = CONF) -> str | None:
+    """The transport_url the operator configured, or None: oslo.messaging's own default (rabbit://)
+    must not turn a single-node server into a RabbitMQ client."""
+    register_messaging_opts(conf)
+    if conf.get_location("transport_url").location is cfg.Locations.opt_default:
+        return None
+    return conf.transport_url or None
+
+
 def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
     """For oslo-config-generator (see etc/oslo-config-generator/congress.conf)."""
     return [("DEFAULT", list(core_opts)), ("database", list(database_opts))]

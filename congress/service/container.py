@@ -69,12 +69,12 @@ def build(
 
 def from_config(conf: cfg.ConfigOpts) -> Services:
     """Open the database (upgrading a SQLite schema), seed the library, load drivers, build the services."""
-    config.register_messaging_opts(conf)
     bus: Bus = LocalBus()
-    if conf.transport_url:
-        from congress.dse.messaging import MessagingBus  # imports oslo.messaging: only when used
+    transport_url = config.messaging_url(conf)
+    if transport_url:
+        from congress.dse.messaging import MessagingBus  # imports oslo.messaging's drivers: only when used
 
-        bus = MessagingBus(conf.transport_url, conf=conf)
+        bus = MessagingBus(transport_url, conf=conf)
     db = Database.connect(conf.database.connection, key_file=key_file_in(conf.encryption_key_path))
     db.ensure_schema()
     install_library(db.library, load_bundled())
