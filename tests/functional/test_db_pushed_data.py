@@ -1,0 +1,119 @@
+"""Pushed and webhook-fed datasource tables through a real congress-server: stored row by row, restored at
+start, refused pushes change nothing, push datasources without a schema learn their tables."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+import requests
+
+
+@pytest.fixture(scope="module")
+def server(server_factory):
+    return server_factory()
+
+
+def _ok(response: requests.Response, status: int = 200) -> requests.Response:
+    assert response.status_code == status, response.text
+    return response
+
+
+def _rows(v1: str, ds: str, table: str) -> list:
+    return sorted(
+        r["data"] for r in _ok(requests.get(f"{v1}/data-sources/{ds}/tables/{table}/rows")).json()["results"]
+    )
+
+
+def _policy_rows(v1: str, policy: str, table: str) -> list:
+    return sorted(
+        r["data"] for r in _ok(requests.get(f"{v1}/policies/{policy}/tables/{table}/rows")).json()["results"]
+    )
+
+
+def _stored(server, table: str) -> list:
+    with sqlite3.connect(server.state / "congress.sqlite") as conn:
+        return sorted(
+            row
+            for (row,) in conn.execute("SELECT row_json FROM datasource_rows WHERE table_name = ?", (table,))
+        )
+
+
+def test_a_push_datasource_without_schema_learns_its_tables_and_keeps_them(server):
+    v1 = server.url + "/v1"
+    _ok(requests.post(f"{v1}/data-sources", json={"name": "bare", "driver": "push"}), 201)
+    assert [t["table_id"] for t in _ok(requests.get(f"{v1}/data-sources/bare/schema")).json()["tables"]] == [
+        "data"
+    ]
+    _ok(requests.put(f"{v1}/data-sources/bare/tables/data/rows", json=[[1, "a"], [2, "b"]]))
+    _ok(requests.put(f"{v1}/data-sources/bare/tables/hosts/rows", json=[["h1"]]))
+    status = _ok(requests.get(f"{v1}/data-sources/bare/status")).json()
+    assert status["initialized"] == "True"
+    schema = {
+        t["table_id"]: [c["name"] for c in t["columns"]]
+        for t in requests.get(f"{v1}/data-sources/bare/schema").json()["tables"]
+    }
+    assert schema == {"data": ["col0", "col1"], "hosts": ["col0"]}
+    _ok(
+        requests.post(
+            f"{v1}/policies/classification/rules",
+            json={"rule": "bare_pair(x, h) :- bare:data(x, y), bare:hosts(h)"},
+        ),
+        201,
+    )
+    assert _policy_rows(v1, "classification", "bare_pair") == [[1, "h1"], [2, "h1"]]
+
+    # A refused push (wrong width) changes nothing, on either side.
+    refused = requests.put(f"{v1}/data-sources/bare/tables/data/rows", json=[[3, "c"], [4]])
+    assert refused.status_code == 400
+    refused = requests.patch(f"{v1}/data-sources/bare/tables/data/rows", json={"insert": [[5, 6, 7]]})
+    assert refused.status_code == 400
+    assert _rows(v1, "bare", "data") == [[1, "a"], [2, "b"]] == _policy_rows(v1, "bare", "data")
+
+    server.restart()
+    assert _rows(v1, "bare", "data") == [[1, "a"], [2, "b"]] and _rows(v1, "bare", "hosts") == [["h1"]]
+    assert _policy_rows(v1, "classification", "bare_pair") == [[1, "h1"], [2, "h1"]]
+    _ok(
+        requests.patch(
+            f"{v1}/data-sources/bare/tables/data/rows", json={"insert": [[3, "c"]], "delete": [[1, "a"]]}
+        )
+    )
+    assert _policy_rows(v1, "classification", "bare_pair") == [[2, "h1"], [3, "h1"]]
+
+
+def test_a_delta_is_stored_row_by_row_with_its_types(server):
+    v1 = server.url + "/v1"
+    config = {"schema": {"t": ["a", "b"]}}
+    _ok(requests.post(f"{v1}/data-sources", json={"name": "typed", "driver": "push", "config": config}), 201)
+    _ok(requests.put(f"{v1}/data-sources/typed/tables/t/rows", json=[[1, 1.0], [2, None], [3, True]]))
+    _ok(
+        requests.patch(
+            f"{v1}/data-sources/typed/tables/t/rows", json={"insert": [[1.0, 1]], "delete": [[2, None]]}
+        )
+    )
+    assert _stored(server, "t") == ["[1,1.0]", "[1.0,1]", "[3,true]"]
+    server.restart()
+    rows = _rows(v1, "typed", "t")
+    assert sorted(map(repr, rows)) == ["[1, 1.0]", "[1.0, 1]", "[3, 'True']"]
+
+
+def test_webhook_fed_tables_survive_a_restart(server):
+    v1 = server.url + "/v1"
+    _ok(requests.post(f"{v1}/data-sources", json={"name": "vit", "driver": "vitrage"}), 201)
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    alarm = {"vitrage_id": "a-1", "name": "host down", "state": "Active", "vitrage_type": "zabbix",
+             "vitrage_operational_severity": "CRITICAL", "update_timestamp": stamp,
+             "resource": {"name": "compute-1", "id": "c1", "vitrage_id": "r-1", "project_id": None,
+                          "vitrage_operational_state": "ERROR", "vitrage_type": "nova.host"}}  # fmt: skip
+    _ok(requests.post(f"{v1}/data-sources/vit/webhook", json={"payload": alarm}), requests.codes.ok)
+    _ok(requests.post(f"{v1}/data-sources/vit/webhook", json={"payload": {**alarm, "vitrage_id": "a-2"}}))
+    before = _rows(v1, "vit", "alarms")
+    assert len(before) == 2 and len(_stored(server, "alarms")) == 2
+
+    server.restart()
+    assert _rows(v1, "vit", "alarms") == before == _policy_rows(v1, "vit", "alarms")
+    # The restored rows are the driver's own: a new notification for a-1 replaces its row.
+    _ok(requests.post(f"{v1}/data-sources/vit/webhook", json={"payload": {**alarm, "state": "Inactive"}}))
+    assert sorted(r[1] for r in _rows(v1, "vit", "alarms")) == ["Active", "Inactive"]
+    assert len(_stored(server, "alarms")) == 2
