@@ -142,6 +142,11 @@ class DataSourceService:
         }
 
     def _get(self, ref: str) -> _Running:
+        """The running datasource named ``ref`` (no database query: names never look like ids), else by id."""
+        with self._lock:
+            running = self._running.get(ref)
+        if running is not None:
+            return running
         record = self._repo.get(ref)
         with self._lock:
             running = self._running.get(record.name)
