@@ -28,6 +28,12 @@ def test_version_documents_need_no_v1_prefix(congress_server):
     assert requests.get(congress_server.url + "/anything").status_code == 300
     assert requests.get(congress_server.url + "/v1/").json()["version"]["id"] == "v1"
     assert error(requests.get(congress_server.url + "/v1/nothing")) == (404, 404)
+    # oslo.middleware's request_id filter is in the /v1 pipeline
+    assert (
+        requests.get(congress_server.url + "/v1/policies")
+        .headers["x-openstack-request-id"]
+        .startswith("req-")
+    )
 
 
 def test_policy_lifecycle(url):
