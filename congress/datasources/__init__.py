@@ -25,6 +25,13 @@ snapshot (``replace=True``) the first time, afterwards only inserted/deleted row
 changes nothing, sets ``status().last_error`` and doubles the wait (up to 300 s).
 ``request_refresh()`` polls synchronously and raises ``PollError`` on failure.
 
+Pushes (``push_rows``, ``push_delta``) and webhooks change tables through ``TableChange``
+values, applied row by row: a one-row delta costs one row, whatever the table's size. The
+server sets a change store (``set_change_store``: the database, one row per table row) that
+gets each change before the driver applies it; when it refuses, nothing changes. Polled
+tables are not stored (the next poll brings them back). At start the server hands the
+stored rows to ``restore_tables``, and ``start()`` publishes them as snapshots.
+
 Adding a driver
 ---------------
 A driver module is declarations plus the code only that service needs. For an OpenStack service::

@@ -3,7 +3,16 @@
 A datasource may declare its tables in config, ``{"schema": {"servers": ["id", "name", "owner"]}}``
 (a dict or the same as JSON text, as the CLI sends strings). Rows of the wrong width, or for
 an undeclared table, are refused with ``UpdateNotPermitted`` before anything changes.
-Without a schema any table name is accepted and its width is fixed by its first push.
+
+Without a schema the datasource starts with the original's ``data`` table (no columns yet).
+Any table name the policy language can write (letters, digits, ``_``, dots) is accepted, and a
+table's width is fixed by the first push that brings it rows: its columns are then ``col0``,
+``col1`` ..., shown by the schema API, and the table joins the datasource's policy, so rules
+can use it. A later row of another width is refused. A push without rows to a table never
+pushed holds nothing and fixes nothing. The widths come back after a restart with the rows.
+
+A PUT is stored as a snapshot, a PATCH as the rows it really adds and removes; either is
+refused whole (nothing changes) when a row is bad, including NaN or infinity in a cell.
 """
 
 from __future__ import annotations
