@@ -35,6 +35,8 @@ POOL: list[tuple[str, str]] = [
     ("m", "even(x, z) :- odd(x, y), ds:e(y, z)"),
     ("m", "odd(x, z) :- even(x, y), ds:e(y, z)"),
     ("m", "tri(x) :- ds:e(x, y), ds:e(y, z), ds:e(z, x)"),
+    ("m", "path(3, 0)"),
+    ("m", "even(1, 1)"),
     ("n", "q(x) :- m:path(x, y), ds:v(y)"),
     ("n", "q(3)"),
     ("n", "r(x) :- ds:v(x), not q(x)"),
