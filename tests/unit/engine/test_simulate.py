@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from congress.engine import PolicyEngine
 from congress.exceptions import SimulateError
@@ -78,3 +80,51 @@ def test_insert_beats_delete_within_one_action() -> None:
         engine.insert_rule("a", text)
     assert [str(x) for x in engine.simulate("t", "p(x)", "q(1), r(1) :- true", "a").answers] == ["p(1)"]
     assert engine.select("t", "p(x)") == []
+
+
+def _tables(engine: PolicyEngine) -> dict:
+    return {key: set(rel.rows) for key, rel in engine.flow.relations.items() if rel.rows}
+
+
+updates = st.lists(
+    st.tuples(st.sampled_from(["e", "v"]), st.sampled_from("+-"), st.integers(0, 3), st.integers(0, 3)),
+    max_size=8,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(updates, updates)
+def test_simulate_answers_what_applying_would(history, sequence) -> None:
+    """simulate(sequence) answers what the same updates applied for real give, and changes nothing."""
+    engine = _incremental_history()
+    for table, sign, a, b in history:
+        _apply(engine, table, sign, a, b)
+    text = " ".join(f"ds:{t}{s}({a}, {b})" if t == "e" else f"ds:{t}{s}({a})" for t, s, a, b in sequence)
+    before = _tables(engine)
+    for query in ("q(x)", "r(x)", "m:path(x, y)"):
+        answers = sorted(str(a) for a in engine.simulate("n", query, text, "action").answers)
+        assert _tables(engine) == before
+        real = _incremental_history()
+        for table, sign, a, b in [*history, *sequence]:
+            _apply(real, table, sign, a, b)
+        assert answers == sorted(str(a) for a in real.select("n", query))
+
+
+def _incremental_history() -> PolicyEngine:
+    engine = PolicyEngine()
+    engine.create_datasource("ds", {"e": ["a", "b"], "v": ["a"]})
+    engine.create_policy("m", "materialized")
+    engine.create_policy("n")
+    for text in ("path(x, y) :- ds:e(x, y)", "path(x, z) :- path(x, y), ds:e(y, z)"):
+        engine.insert_rule("m", text)
+    for text in ("q(x) :- m:path(x, y), ds:v(y)", "r(x) :- ds:v(x), not q(x)"):
+        engine.insert_rule("n", text)
+    return engine
+
+
+def _apply(engine: PolicyEngine, table: str, sign: str, a: int, b: int) -> None:
+    row = [a, b] if table == "e" else [a]
+    if sign == "+":
+        engine.update_table("ds", table, insert=[row])
+    else:
+        engine.update_table("ds", table, delete=[row])
