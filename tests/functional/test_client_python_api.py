@@ -55,6 +55,7 @@ def test_library_policy_lifecycle(cli, url):
 
     shown = cli.api(url, "show_library_policy", lib_id)
     assert shown["description"] == "library test" and shown["abbreviation"] == "lib"
+    assert cli.api(url, "show_library_policy", name)["id"] == lib_id, "a library policy is found by name too"
     assert "rules" not in cli.api(url, "show_library_policy", lib_id, include_rules=False)
 
     # a live policy copied from the library
@@ -159,3 +160,50 @@ def wait_for_execution(url: str, service: str, timeout: float = 20) -> dict:
             assert done, f"no finished execution for {service} in {log}"
             return done[0]
         time.sleep(0.2)
+
+
+LIBRARY_DRIVERS = ("nova", "neutronv2", "glancev2", "keystonev3", "cinder")  # the tables the library uses
+# Known not to activate yet (server findings), with the error each gives: builtin:concat outputs chained
+# 3 deep are called unsafe; the bundled UnsafeTraffic holds the same rule twice. The test xfails while these
+# (and only these) fail, and passes once they activate.
+KNOWN_BROKEN_LIBRARY = {"TagBasedNetworkSecurityZone": "is unsafe", "UnsafeTraffic": "Rule already exists"}
+
+
+def test_bundled_library_policies_become_live_policies(cli, url):
+    """Every policy of the bundled library (seeded at start-up) activates as is once the datasources it
+    names exist (their clouds unreachable, polling off): column references need the driver schemas, and
+    some library policies use tables of others, so they activate in dependency order."""
+    library = {entry["name"]: entry for entry in cli.api(url, "list_library_policy")["results"]}
+    assert library, "the server seeds the bundled policy library"
+    config = {"auth_url": "http://127.0.0.1:9/v3", "username": "u", "password": "p", "project_name": "p",
+              "poll_time": "0"}
+    for driver in LIBRARY_DRIVERS:
+        cli.api(url, "create_datasource", {"name": driver, "driver": driver, "config": config})
+    active: list[str] = []
+    try:
+        pending, failures = dict(library), {}
+        while pending:
+            failures = {}
+            for name, entry in list(pending.items()):
+                try:
+                    live = cli.api(url, "create_policy", {}, library_policy_id=entry["id"])
+                except ApiError as exc:
+                    failures[name] = exc.message
+                    continue
+                del pending[name]
+                active.append(name)
+                assert live["name"] == name and len(live["rules"]) == len(entry["rules"])
+            if len(failures) == len(pending):
+                break  # no progress: what is left never activates
+        live_names = {p["name"] for p in cli.api(url, "list_policy")["results"]}
+        assert set(active) <= live_names
+        unexpected = {name: msg for name, msg in failures.items()
+                      if KNOWN_BROKEN_LIBRARY.get(name, "\0") not in msg}
+        assert not unexpected, f"library policies that do not activate: {unexpected}"
+        if failures:
+            pytest.xfail(f"known server findings: {sorted(failures)}")
+    finally:
+        for name in reversed(active):
+            cli.api(url, "delete_policy", name)
+        for driver in LIBRARY_DRIVERS:
+            cli.api(url, "delete_datasource", driver)
