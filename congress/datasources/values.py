@@ -26,7 +26,7 @@ def to_congress(value: Any) -> Value:
     if isinstance(value, int | float):
         return value
     if isinstance(value, str):
-        return value.encode("ascii", "ignore").decode("ascii")
+        return value if value.isascii() else value.encode("ascii", "ignore").decode("ascii")
     return str(value)
 
 

@@ -34,9 +34,12 @@ _TABLE_NAME_LENGTH = 255
 Row = tuple[Any, ...]
 
 
+_ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"))  # json.dumps would build one per call
+
+
 def row_json(row: Sequence[Any]) -> str:
     """The stored text of a row (ASCII, compact; 3.0 stays a float)."""
-    return json.dumps(list(row), allow_nan=False, separators=(",", ":"))
+    return _ENCODER.encode(list(row))
 
 
 def row_hash(text: str) -> str:
