@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from congress.datasources.base import PollError
 from congress.datasources.interface import Driver, TableChange, TableSpec
 from congress.db.datasources import DatasourceRepository
 from congress.db.records import DatasourceRecord
@@ -218,7 +219,13 @@ class DataSourceService:
 
     # -- per data source ------------------------------------------------------
     def request_refresh(self, ref: str) -> None:
-        self._get(ref).driver.request_refresh()
+        """Poll now. A failed poll is not the caller's error (the original polled asynchronously): it
+        is logged and shows in the data source's status as last_error."""
+        running = self._get(ref)
+        try:
+            running.driver.request_refresh()
+        except PollError as exc:
+            LOG.warning("Refresh of data source %s failed: %s", running.record.name, exc.message)
 
     def execute(self, ref: str, action: str, positional: Sequence[Any], named: Mapping[str, Any]) -> None:
         name = self._repo.get(ref).name

@@ -47,6 +47,15 @@ class InventoryDriver(PollingDriver):
         return [{"name": "h1"}]
 
 
+class UnreachableDriver(InventoryDriver):
+    """Its cloud never answers."""
+
+    driver_id = "unreachable"
+
+    def fetch(self, root_table: str) -> list[dict]:
+        raise ConnectionError("connection refused")
+
+
 def _services(tmp_path, drivers):
     db = Database.connect(f"sqlite:///{tmp_path}/congress.sqlite", key_file=tmp_path / "key")
     db.ensure_schema()
@@ -69,6 +78,6 @@ def api(services) -> Client:
 
 @pytest.fixture
 def lazy_api(tmp_path):
-    services = _services(tmp_path, {"inventory": InventoryDriver})
+    services = _services(tmp_path, {"inventory": InventoryDriver, "unreachable": UnreachableDriver})
     yield Client(RootApp(build_router(services), VersionsApp()))
     services.stop()

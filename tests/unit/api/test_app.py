@@ -274,6 +274,20 @@ def test_rules_subscribe_lazy_datasource_tables(lazy_api):
     assert api("POST", "/v1/policies/lazy?action=query", {"query": "h(x)"})[1] == {"result": ['h("h1")']}
 
 
+def test_a_failed_refresh_is_reported_in_status_not_as_an_error(lazy_api):
+    api = lazy_api
+    assert (
+        api(
+            "POST",
+            "/v1/data-sources",
+            {"name": "gone", "driver": "unreachable", "config": {"poll_time": "0"}},
+        )[0]
+        == 201
+    )
+    assert api("POST", "/v1/data-sources/gone?action=request-refresh", raw=b"")[0:2] == (200, None)
+    assert "connection refused" in api("GET", "/v1/data-sources/gone/status")[1]["last_error"]
+
+
 def test_webhook_on_a_driver_without_one_is_refused(api):
     api("POST", "/v1/data-sources", {"name": "hook", "driver": "push", "config": {"schema": {"t": ["a"]}}})
     assert api("POST", "/v1/data-sources/hook/webhook", {"event": 1})[0] == 400
