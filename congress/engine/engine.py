@@ -39,7 +39,7 @@ from congress.engine.interface import (
     TableDelta,
 )
 from congress.engine.policy import SYSTEM_POLICIES, Policy, check_name, normalize_kind
-from congress.engine.values import ingest_rows, norm, plain_row
+from congress.engine.values import ingest_rows, norm, plain_row, plain_rows
 from congress.exceptions import (
     PolicyAlreadyExists,
     PolicyNameInvalid,
@@ -335,7 +335,7 @@ class PolicyEngine:
     def rows(self, policy: str, table: str) -> list[Row]:
         key = self.table_key(self.policy(policy), table)
         relation = self.flow.relations.get(key)
-        return [plain_row(row) for row in relation.rows] if relation is not None else []
+        return plain_rows(relation.rows) if relation is not None else []
 
     def tables(self, policy: str) -> list[str]:
         found = self.policy(policy)

@@ -9,6 +9,7 @@ policy and query text.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from congress.datalog import checks
@@ -29,10 +30,13 @@ _BINDINGS = PlanSpec(emit="bindings")
 _CACHE_SIZE = 512
 
 
+parse_query_text = lru_cache(maxsize=1024)(parse_query)  # ASTs are immutable: safe to share
+
+
 def parse(text: str | Atom | Sequence[Atom] | Rule) -> Query:
     if isinstance(text, str):
         try:
-            return parse_query(text)
+            return parse_query_text(text)
         except PolicySyntaxError as error:
             raise QuerySyntaxError(f"Parse failure in query {text!r}: {error.message}") from None
     if isinstance(text, (Atom, Rule)):

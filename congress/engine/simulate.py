@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from congress.datalog.ast import Atom, Constant, Rule, Variable
-from congress.datalog.parser import parse_query, parse_sequence_steps
+from congress.datalog.parser import parse_sequence_steps
 from congress.engine import query as querying
 from congress.engine.compiled import RelKey, compile_rule
 from congress.engine.interface import SimulationResult, StoredRule
@@ -75,7 +75,7 @@ def _parse_query(query: str | Atom) -> Atom | tuple[Atom, ...] | Rule:
     if not isinstance(query, str):
         return query
     try:
-        return parse_query(query)
+        return querying.parse_query_text(query)
     except CongressError as error:
         raise SimulateError(f"Error in simulate procedure: query: {error.message}") from None
 

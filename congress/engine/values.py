@@ -58,6 +58,14 @@ def plain_row(row: Row) -> Row:
     return row
 
 
+def plain_rows(rows: Iterable[Row]) -> list[Row]:
+    """User-facing rows; when no value is an ``IFloat`` (one C-level scan) they are returned as is."""
+    rows = list(rows)
+    if IFloat in set(map(type, chain.from_iterable(rows))):
+        return [plain_row(row) for row in rows]
+    return rows
+
+
 def to_congress(value: Any) -> Value:
     """A datasource value as Congress sees it: numbers and strings; anything else as text.
 
