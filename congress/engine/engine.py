@@ -367,7 +367,8 @@ class PolicyEngine:
         delta: bool = False,
         trace: bool = False,
     ) -> SimulationResult:
-        return simulating.simulate(self, policy, query, sequence, action_policy, delta, trace)
+        with _collector_paused():
+            return simulating.simulate(self, policy, query, sequence, action_policy, delta, trace)
 
     def explain(self, policy: str, atom: str | Atom) -> list[Proof]:
         return explaining.explain(self, self.policy(policy), atom)
@@ -397,15 +398,12 @@ class PolicyEngine:
         if self._quiet:
             yield
             return
-        collecting = gc.isenabled()
-        gc.disable()
         self._changes = []
         try:
-            yield
+            with _collector_paused():
+                yield
         finally:
             changes, self._changes = self._changes, []
-            if collecting:
-                gc.enable()
             self._emit(changes)
 
     def _record_change(self, key: RelKey, inserted: list[Row], deleted: list[Row]) -> None:
@@ -430,6 +428,17 @@ class PolicyEngine:
         for request in requests:
             for listener in self._execution_listeners:
                 _notify(listener, request)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _notify(listener: Callable[[Any], None], event: Any) -> None:
