@@ -71,6 +71,28 @@ core_opts = [
         help="Run the actions policies ask for. False: record and log them as dry-run only.",
     ),
     cfg.IntOpt(
+        "action_retry_attempts",
+        default=3,
+        min=0,
+        help="How many more times an action execution is tried after a transient failure (its service "
+        "not on the bus, no answer from the cloud, an HTTP 5xx); 0: never. Refusals (HTTP 4xx, bad "
+        "arguments, unknown actions) are never retried.",
+    ),
+    cfg.FloatOpt(
+        "action_retry_backoff",
+        default=0.5,
+        min=0,
+        help="Seconds before the first retry of an action execution; each further retry waits twice as "
+        "long, up to action_retry_max_backoff. A random part of up to half of each wait (jitter) spreads "
+        "retries of many executions apart.",
+    ),
+    cfg.FloatOpt(
+        "action_retry_max_backoff",
+        default=30.0,
+        min=0,
+        help="The longest wait (seconds) between two tries of an action execution.",
+    ),
+    cfg.IntOpt(
         "datasource_sync_period",
         default=60,
         min=0,
