@@ -108,7 +108,8 @@ class DataSourceService:
         driver.restore_tables(self._data.tables(record.id))
         tables = tuple(driver.schema())
         with self._lock:
-            schema = {t.table_id: [c.name for c in t.columns] for t in tables}
+            # A table without columns (schema-less push ``data``) has no width yet: rules may give it one.
+            schema = {t.table_id: [c.name for c in t.columns] for t in tables if t.columns}
             self._bus.call(ENGINE, "create_datasource_policy", name=record.name, schema=schema)
             running = _Running(record, driver, tables)
             driver.set_change_store(functools.partial(self._store, running))

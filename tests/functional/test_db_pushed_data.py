@@ -32,12 +32,15 @@ def _policy_rows(v1: str, policy: str, table: str) -> list:
     )
 
 
-def _stored(server, table: str) -> list:
+def _stored(server, ds: str, table: str) -> list:
+    """The row texts the server's database holds for one table."""
     with sqlite3.connect(server.state / "congress.sqlite") as conn:
-        return sorted(
-            row
-            for (row,) in conn.execute("SELECT row_json FROM datasource_rows WHERE table_name = ?", (table,))
+        found = conn.execute(
+            "SELECT row_json FROM datasource_rows JOIN datasources ON datasources.id = datasource_id"
+            " WHERE datasources.name = ? AND table_name = ?",
+            (ds, table),
         )
+        return sorted(row for (row,) in found)
 
 
 def test_a_push_datasource_without_schema_learns_its_tables_and_keeps_them(server):
@@ -92,7 +95,7 @@ def test_a_delta_is_stored_row_by_row_with_its_types(server):
             f"{v1}/data-sources/typed/tables/t/rows", json={"insert": [[1.0, 1]], "delete": [[2, None]]}
         )
     )
-    assert _stored(server, "t") == ["[1,1.0]", "[1.0,1]", "[3,true]"]
+    assert _stored(server, "typed", "t") == ["[1,1.0]", "[1.0,1]", "[3,true]"]
     server.restart()
     rows = _rows(v1, "typed", "t")
     assert sorted(map(repr, rows)) == ["[1, 1.0]", "[1.0, 1]", "[3, 'True']"]
@@ -109,11 +112,23 @@ def test_webhook_fed_tables_survive_a_restart(server):
     _ok(requests.post(f"{v1}/data-sources/vit/webhook", json={"payload": alarm}), requests.codes.ok)
     _ok(requests.post(f"{v1}/data-sources/vit/webhook", json={"payload": {**alarm, "vitrage_id": "a-2"}}))
     before = _rows(v1, "vit", "alarms")
-    assert len(before) == 2 and len(_stored(server, "alarms")) == 2
+    assert len(before) == 2 and len(_stored(server, "vit", "alarms")) == 2
 
     server.restart()
     assert _rows(v1, "vit", "alarms") == before == _policy_rows(v1, "vit", "alarms")
     # The restored rows are the driver's own: a new notification for a-1 replaces its row.
     _ok(requests.post(f"{v1}/data-sources/vit/webhook", json={"payload": {**alarm, "state": "Inactive"}}))
     assert sorted(r[1] for r in _rows(v1, "vit", "alarms")) == ["Active", "Inactive"]
-    assert len(_stored(server, "alarms")) == 2
+    assert len(_stored(server, "vit", "alarms")) == 2
+
+
+def test_rules_written_before_a_schema_less_tables_first_push_fix_its_width(server):
+    v1 = server.url + "/v1"
+    _ok(requests.post(f"{v1}/data-sources", json={"name": "early", "driver": "push"}), 201)
+    rule = {"rule": "early_seen(x) :- early:data(x, y)"}
+    _ok(requests.post(f"{v1}/policies/classification/rules", json=rule), 201)
+    refused = requests.put(f"{v1}/data-sources/early/tables/data/rows", json=[[1]])
+    assert refused.status_code == 400 and "rules use it with [2] columns" in refused.text
+    assert _rows(v1, "early", "data") == [] and _stored(server, "early", "data") == []
+    _ok(requests.put(f"{v1}/data-sources/early/tables/data/rows", json=[[1, 2]]))
+    assert _policy_rows(v1, "classification", "early_seen") == [[1]]
