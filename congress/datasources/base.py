@@ -64,9 +64,23 @@ class PollError(CongressError):
 
 
 class ActionError(CongressError):
-    """An action is unknown to the driver, got bad arguments, or the service refused it."""
+    """An action is unknown to the driver, got bad arguments, or the service refused it.
+
+    ``http_status`` is the service's answer when it answered with an error; ``unreachable`` says it gave
+    no answer (connection refused or timed out). Plain attributes, so they cross the message bus; the
+    action dispatcher retries on them.
+    """
 
     code = "execute_error"
+    http_status: int | None = None
+    unreachable: bool = False
+
+    def __init__(
+        self, message: str, *, data: Any = None, http_status: int | None = None, unreachable: bool = False
+    ) -> None:
+        super().__init__(message, data=data)
+        self.http_status = http_status
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True, slots=True)

@@ -238,7 +238,11 @@ class OpenStackDriver(PollingDriver):
         try:
             return self.client.request(method, path, body=body)
         except ks_exceptions.ClientException as exc:
-            raise ActionError(f"{method} {path} failed: {exc}") from exc
+            raise ActionError(
+                f"{method} {path} failed: {exc}",
+                http_status=getattr(exc, "http_status", None) or None,  # HttpError only; 0 means unknown
+                unreachable=isinstance(exc, ks_exceptions.RetriableConnectionFailure),
+            ) from exc
 
     def execute_api_action(self, action: str, args: Sequence[Value], named: Mapping[str, Any]) -> Any:
         spec = self.rest_actions.get(action)
