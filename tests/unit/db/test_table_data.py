@@ -106,6 +106,15 @@ def test_long_rows_are_kept_whole(push_db: Database) -> None:
     assert sorted(push_db.table_data.rows("push1", "data")) == sorted([long_row, ("x" * 100_000, "other")])
 
 
+def test_any_text_survives_every_backend(push_db: Database, reopen: Callable[[], Database]) -> None:
+    """NUL (PostgreSQL text refuses it), lone surrogates and non-BMP characters are escaped in the JSON."""
+    odd = ("nul\x00here", "\ud800", "\U0001f600", "caf\u00e9")
+    push_db.table_data.update_table("push1", "data", insert=[odd])
+    assert reopen().table_data.rows("push1", "data") == [odd]
+    push_db.table_data.update_table("push1", "data", delete=[odd])
+    assert push_db.table_data.rows("push1", "data") == []
+
+
 def test_tables_of_a_datasource(push_db: Database) -> None:
     push_db.table_data.replace_table("push1", "b", [("x",)])
     push_db.table_data.replace_table("push1", "a", [])
