@@ -47,11 +47,12 @@ POOL: list[tuple[str, str]] = [
     ("n", "both(x) :- m:odd(x, x), m:even(x, x)"),
     ("n", "inc(x, y) :- ds:v(x), plus(x, 1, y)"),
     ("n", "chain(x) :- inc(x, y), ds:v(y), not m:tri(y)"),
+    ("n", "oneway(x, y) :- ds:e(x, y), not ds:e(y, x)"),
 ]
 ORDER = [
     ("m", "path"), ("m", "same"), ("m", "lonely"), ("m", "reach"), ("m", "two"), ("m", "odd"), ("m", "even"),
     ("m", "tri"), ("n", "q"), ("n", "r"), ("n", "s"), ("n", "t"), ("n", "u"), ("n", "both"), ("n", "inc"),
-    ("n", "chain"),
+    ("n", "chain"), ("n", "oneway"),
 ]
 MUTUAL = {("m", "odd"), ("m", "even")}  # one recursive component: evaluated together
 
