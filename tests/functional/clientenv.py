@@ -19,7 +19,7 @@ Use in a test module (``client_or_skip`` is cached, so the venv check runs once 
 
 ``ClientEnv.run_cli`` runs ``openstack --os-auth-type none --os-endpoint URL congress ...`` through a launcher
 that imports the CLI once and forks a fresh process per command (see ``_LAUNCHER``); ``ClientEnv.api`` calls
-the client's Python API in the venv.
+the client's Python API in the venv (``_API_CALL``).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -161,7 +162,12 @@ class ClientEnv:
         """Run ``openstack ARGS`` with OS_* variables cleared (plus ``env``); never raises on exit status."""
         base = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "OSL_"))}
         base.update(env or {})
-        return _launcher(self.venv).run([str(self.openstack), *args], base)
+        worker = _worker(self.venv, _LAUNCHER)
+        out, err = worker.dir / "stdout", worker.dir / "stderr"
+        code = worker.call({"argv": list(args), "env": base, "stdout": str(out), "stderr": str(err),
+                            "timeout": CLI_TIMEOUT_S})
+        argv = [str(self.openstack), *args]
+        return subprocess.CompletedProcess(argv, code, out.read_text(), err.read_text())
 
     def run_cli(self, url: str, *args: str) -> subprocess.CompletedProcess[str]:
         """``openstack --os-auth-type none --os-endpoint URL congress ARGS`` (args without the prefix)."""
@@ -191,16 +197,9 @@ class ClientEnv:
         """Call ``congressclient.v1.client.Client(...).method(*args, **kwargs)`` in the client venv (noauth).
 
         Returns what the client returned; an HTTP error status raises ApiError."""
-        request = json.dumps({"url": url, "method": method, "args": args, "kwargs": kwargs})
-        proc = subprocess.run(
-            [str(self.venv / "bin" / "python"), "-c", _API_CALL],
-            input=request,
-            capture_output=True,
-            text=True,
-            timeout=CLI_TIMEOUT_S,
-        )
-        assert proc.returncode == 0, f"client API call {method} crashed: {proc.stderr}"
-        answer = json.loads(proc.stdout)
+        request = {"url": url, "method": method, "args": args, "kwargs": kwargs}
+        answer = _worker(self.venv, _API_CALL).call(request)
+        assert "crash" not in answer, f"client API call {method} crashed: {answer.get('crash')}"
         if "error" in answer:
             raise ApiError(answer["error"]["status"], answer["error"]["message"])
         return answer["result"]
@@ -212,14 +211,14 @@ class ClientEnv:
         return proc.stderr
 
 
-# The `openstack` CLI costs ~1.2 s per run, nearly all of it imports. This launcher (run by the venv's python)
-# imports the CLI once, then forks a fresh child per command: the child is the real `openstack` process
-# (openstackclient.shell.main(argv), its own stdout/stderr/env, exit status), minus the import time.
-# Protocol: one JSON request per line on stdin, one exit status per line on stdout.
+# Long-lived pythons in the client venv (`_Worker`): one JSON request per line on stdin, one JSON reply per
+# line on stdout. The `openstack` CLI costs ~1.2 s per run, nearly all of it imports; _LAUNCHER imports the
+# CLI and its command plugins once, then forks a fresh child per command: the child is the real `openstack`
+# process (openstackclient.shell.main(argv) with its own argv, env, stdout/stderr files and exit status),
+# minus the import time. The reply is the exit status.
 _LAUNCHER = """
-import json, os, signal, sys
+import importlib, importlib.metadata, json, os, signal, sys
 sys.argv[0] = "openstack"  # cliff takes the program name from argv[0] at import time
-import importlib, importlib.metadata
 from openstackclient import shell
 # The modules of every command plugin: otherwise each run imports them again (~0.5 s).
 for ep in (ep for dist in importlib.metadata.distributions() for ep in dist.entry_points):
@@ -252,60 +251,62 @@ for line in sys.stdin:
     replies.flush()
 """
 
+# One python-congressclient API call per request, each with a new Client and keystoneauth Session (noauth).
+_API_CALL = """
+import json, os, sys
+from keystoneauth1 import exceptions, noauth, session
+from congressclient.v1 import client
+replies = os.fdopen(os.dup(1), "w")
+for line in sys.stdin:
+    req = json.loads(line)
+    api = client.Client(session=session.Session(auth=noauth.NoAuth(endpoint=req["url"])),
+                        service_type="policy", interface="public")
+    try:
+        out = {"result": getattr(api, req["method"])(*req["args"], **req["kwargs"])}
+    except exceptions.HttpError as exc:
+        out = {"error": {"status": exc.http_status, "message": exc.message}}
+    except Exception as exc:
+        out = {"crash": f"{type(exc).__name__}: {exc}"}
+    replies.write(json.dumps(out) + "\\n")
+    replies.flush()
+"""
 
-class _Launcher:
-    """Client side of _LAUNCHER: one per venv and session, used by one test at a time."""
 
-    def __init__(self, python: Path) -> None:
-        self._dir = Path(tempfile.mkdtemp(prefix="congress-cli-"))
-        self._log = (self._dir / "launcher.log").open("w")
+class _Worker:
+    """Test side of a worker: one per venv and script for the session, used by one test at a time."""
+
+    def __init__(self, python: Path, code: str) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="congress-client-"))
+        self._log_path = self.dir / "worker.log"
+        self._log = self._log_path.open("w")
         self._proc = subprocess.Popen(
-            [str(python), "-c", _LAUNCHER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+            [str(python), "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
             text=True, bufsize=1,
         )
         self._lock = threading.Lock()
         atexit.register(self.close)
 
-    def run(self, argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-        out, err = self._dir / "stdout", self._dir / "stderr"
-        request = {"argv": argv[1:], "env": env, "stdout": str(out), "stderr": str(err)}
-        request["timeout"] = CLI_TIMEOUT_S
+    def call(self, request: dict) -> Any:
         with self._lock:
             assert self._proc.stdin is not None and self._proc.stdout is not None
             self._proc.stdin.write(json.dumps(request) + "\n")
             self._proc.stdin.flush()
             reply = self._proc.stdout.readline()
-            if not reply:
-                raise RuntimeError(f"the CLI launcher died: {(self._dir / 'launcher.log').read_text()}")
-            return subprocess.CompletedProcess(argv, json.loads(reply), out.read_text(), err.read_text())
+        if not reply:
+            raise RuntimeError(f"the client worker died: {self._log_path.read_text()}")
+        return json.loads(reply)
 
     def close(self) -> None:
         if self._proc.poll() is None:
             self._proc.stdin.close()
             self._proc.wait(timeout=30)
         self._log.close()
-        shutil.rmtree(self._dir, ignore_errors=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @functools.cache
-def _launcher(venv: Path) -> _Launcher:
-    return _Launcher(venv / "bin" / "python")
-
-
-# Runs one python-congressclient API call inside the client venv: request and answer are JSON on stdin/stdout.
-_API_CALL = """
-import json, sys
-from keystoneauth1 import exceptions, noauth, session
-from congressclient.v1 import client
-req = json.load(sys.stdin)
-api = client.Client(session=session.Session(auth=noauth.NoAuth(endpoint=req["url"])),
-                    service_type="policy", interface="public")
-try:
-    out = {"result": getattr(api, req["method"])(*req["args"], **req["kwargs"])}
-except exceptions.HttpError as exc:
-    out = {"error": {"status": exc.http_status, "message": exc.message}}
-json.dump(out, sys.stdout)
-"""
+def _worker(venv: Path, code: str) -> _Worker:
+    return _Worker(venv / "bin" / "python", code)
 
 
 def parse_table(text: str) -> tuple[list[str], list[list[str]]]:
