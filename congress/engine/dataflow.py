@@ -22,8 +22,13 @@ topological order after each change:
   and semi-naive evaluation continues from them.
 
 Rule changes reuse the same machinery: a new rule's derivations (evaluated
-once) are added to its head's counts, a deleted rule's are subtracted, and
-components whose shape changed are re-evaluated.
+once) are added to its head's counts (or seed semi-naive evaluation when its
+head is recursive); a deleted rule's are subtracted, and the components whose
+shape the deletion changed are re-evaluated.
+
+A delta much larger than the table a full evaluation would start from (a
+snapshot, a table filled by a new rule) makes the head be re-evaluated
+instead of joined with the delta, whichever ``plan.estimate`` finds cheaper.
 
 ``on_change(key, inserted, deleted)`` is called once per changed table, in
 topological order.
@@ -44,8 +49,8 @@ from congress.engine.values import Row
 ChangeListener = Callable[[RelKey, list[Row], list[Row]], None]
 
 _FULL_COUNT = PlanSpec(emit="count")
-LARGE_DELTA = 1000
 _FULL_SET = PlanSpec(emit="set")
+LARGE_DELTA = 1000  # below this many rows a delta is always joined, without estimating
 
 
 class Dataflow:
