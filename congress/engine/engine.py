@@ -87,8 +87,19 @@ class PolicyEngine:
         check_name(name)
         if name in self.policies:
             raise PolicyAlreadyExists(f"Policy {name} already exists")
+        self._check_widths(name, schema)
         self.policies[name] = Policy.datasource(name, schema)
         querying.forget_plans(self)
+
+    def _check_widths(self, name: str, schema: Mapping[str, Sequence[str]]) -> None:
+        """Rules that already read ``name:table`` (a datasource may come after them) fix its width."""
+        for table, columns in schema.items():
+            uses = self._arity_uses.get((name, table))
+            if uses and len(columns) not in uses:
+                raise UpdateNotPermitted(
+                    f"Datasource {name} table {table}: rules use it with {sorted(uses)} columns, "
+                    f"not {len(columns)}"
+                )
 
     def add_datasource_tables(self, name: str, schema: Mapping[str, Sequence[str]]) -> None:
         """Declare tables of a datasource policy after its creation (a push datasource without a declared
@@ -100,12 +111,7 @@ class PolicyEngine:
         for table, columns in schema.items():
             if policy.schema.get(table) not in (None, tuple(columns)) and self.flow.base_rows((name, table)):
                 raise UpdateNotPermitted(f"Datasource {name} table {table} already holds rows")
-            uses = self._arity_uses.get((name, table))
-            if uses and len(columns) not in uses:
-                raise UpdateNotPermitted(
-                    f"Datasource {name} table {table}: rules use it with {sorted(uses)} columns, "
-                    f"not {len(columns)}"
-                )
+        self._check_widths(name, schema)
         policy.schema.update((table, tuple(columns)) for table, columns in schema.items())
         querying.forget_plans(self)
 

@@ -196,3 +196,12 @@ def test_table_comes_back_with_another_arity(engine: PolicyEngine) -> None:
     engine.create_policy("th")
     engine.insert_rule("th", "q(1, 2, 3)")
     assert answers(engine, "th", "q(x, y, z)") == ["q(1, 2, 3)"]
+
+
+def test_datasource_declared_after_rules_must_fit_them(engine: PolicyEngine) -> None:
+    engine.insert_rule("th", "p(x) :- nova:servers(x, y)")
+    with pytest.raises(UpdateNotPermitted):
+        engine.create_datasource("nova", {"servers": ["id", "name", "status"]})
+    engine.create_datasource("nova", {"servers": ["id", "name"]})
+    engine.replace_table("nova", "servers", [["s1", "web"]])
+    assert answers(engine, "th", "p(x)") == ['p("s1")']
