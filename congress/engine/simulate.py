@@ -264,7 +264,12 @@ class _Simulation:
         engine = self.engine
         target = self.target_policy(atom.theory)
         key = (target.name, atom.table)
+        if key in self.pending_keys:
+            self.flush()
         width = engine._known_arity(target.name, target.name, atom.table)  # noqa: SLF001
+        if width is None:  # a table nothing uses yet: its rows still share one width
+            present = engine.flow.relation(key).rows
+            width = len(next(iter(present))) if present else len(rows[0])
         if target.schema is not None and atom.table not in target.schema:
             raise SimulateError(f"Error in simulate procedure: {target.name} has no table {atom.table}")
         for row in rows:
@@ -272,8 +277,6 @@ class _Simulation:
                 raise SimulateError(
                     f"Error in simulate procedure: {atom.table} has {width} columns, not {len(row)}"
                 )
-        if key in self.pending_keys:
-            self.flush()
         base = engine.flow.base_rows(key)
         if update == "+":
             added, removed = [r for r in dict.fromkeys(rows) if r not in base], []

@@ -59,7 +59,7 @@ def test_rule_changes(engine: PolicyEngine) -> None:
 
 def test_errors_leave_state(engine: PolicyEngine) -> None:
     before = state(engine)
-    for sequence in ("p+(1, 9", "undeclared(1)", "nobody:p+(1)", "p+(1, 2, 3)"):
+    for sequence in ("p+(1, 9", "undeclared(1)", "nobody:p+(1)", "p+(1, 2, 3)", "fresh+(1) fresh+(1, 2)"):
         with pytest.raises(SimulateError):
             engine.simulate("alice", "error(x)", sequence, "acts")
         assert state(engine) == before
