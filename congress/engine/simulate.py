@@ -249,13 +249,19 @@ class _Simulation:
                 key = (self.policy.name, key[1])
             return key, builtin
 
+        cache = engine.query_plans  # compiled plans are reused across simulations, forgotten with queries'
+        events = frozenset(event_tables)
         for stored in actions.rules.values():
             rule = stored.rule
             if rule.head.update is None or not rule.body:
                 continue
             if not any(lit.theory is None and lit.table in event_tables for lit in rule.body):
                 continue
-            yield compile_rule(rule, actions.name, resolve), rule.head
+            cache_key = ("effect", actions.name, stored.id, self.policy.name, events)
+            compiled = cache.get(cache_key)
+            if compiled is None or compiled.rule is not rule:
+                compiled = cache[cache_key] = compile_rule(rule, actions.name, resolve)
+            yield compiled, rule.head
 
     # -- rows -------------------------------------------------------------------
     def change_rows(self, atom: Atom, rows: list[Row], update: str) -> None:
