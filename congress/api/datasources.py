@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from webob import Request, Response
 
-from congress.api.policies import parse_action_args
+from congress.api.policies import EXECUTE_FIELDS, parse_action_args
 from congress.api.router import Router
 from congress.api.webutils import created, empty, json_body, json_object, reply
 from congress.service.container import Services
 from congress.service.errors import NamedError
+from congress.service.validation import check_fields
 
 
 def register(router: Router, services: Services) -> None:
@@ -28,7 +29,7 @@ def register(router: Router, services: Services) -> None:
         return reply(None)
 
     def request_refresh(req: Request, params: dict[str, str]) -> Response:
-        json_body(req, optional=True)
+        check_fields(json_object(req, optional=True), (), "request-refresh body ({} or none)")
         datasources.request_refresh(params["ds"])
         return reply(None)
 
@@ -37,6 +38,7 @@ def register(router: Router, services: Services) -> None:
         name = body.get("name")
         if not isinstance(name, str) or not name:
             raise NamedError("service_action_syntax", "execute needs the driver action's name")
+        check_fields(body, EXECUTE_FIELDS, "execute request")
         positional, named = parse_action_args(body.get("args"))
         datasources.execute(params["ds"], name, positional, named)
         return reply({})

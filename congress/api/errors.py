@@ -74,6 +74,8 @@ ERRORS: dict[str, ErrorSpec] = {
     "forbidden": ErrorSpec(403, 403, "Forbidden", named=False),
     "not_found": ErrorSpec(404, 404, "Not Found", named=False),
     "conflict": ErrorSpec(409, 409, "Conflict", named=False),
+    # The original's DanglingReference: HTTP 400 with error_code 409 (contract §5.7).
+    "dangling_reference": ErrorSpec(409, 400, "Conflict", named=False),
     "policy_already_exists": ErrorSpec(409, 409, "Conflict", named=False),
     "datasource_already_exists": ErrorSpec(409, 409, "Conflict", named=False),
     "datasource_not_found": ErrorSpec(404, 404, "Not Found", named=False),
@@ -102,9 +104,23 @@ def error_response(status: int, message: str, error_code: int | None = None, dat
 
 def from_congress_error(exc: CongressError) -> Response:
     spec = ERRORS.get(exc.code, ERRORS["unknown"])
-    detail = exc.message or (f"({spec.error_code}) {spec.text}" if spec.named else "")
-    message = f"{spec.text}::{detail}" if spec.text and detail else detail or spec.text
+    detail = _without_prefix(exc.message, spec.text) or (
+        f"({spec.error_code}) {spec.text}" if spec.named else ""
+    )
+    if detail.lower() == spec.text.lower():  # "Not found": the canned text alone, not "Not Found::Not found"
+        message = detail
+    else:
+        message = f"{spec.text}::{detail}" if spec.text and detail else detail or spec.text
     return error_response(spec.status, message, spec.error_code, exc.data)
+
+
+def _without_prefix(detail: str, text: str) -> str:
+    """The detail without a repeat of the table text (``Error in simulate procedure: unknown policy x``
+    -> ``unknown policy x``), so the message does not say it twice."""
+    head, sep, rest = detail.partition(":")
+    if not text or not sep or head.strip().lower() != text.lower():
+        return detail
+    return rest.lstrip(": ")
 
 
 def no_route() -> Response:

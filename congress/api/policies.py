@@ -8,6 +8,10 @@ from congress.api.router import Router
 from congress.api.webutils import created, flag, json_body, json_object, reply
 from congress.service.container import Services
 from congress.service.errors import BadRequest, NamedError
+from congress.service.validation import check_fields
+
+SIMULATE_FIELDS = ("query", "sequence", "action_policy")
+EXECUTE_FIELDS = ("name", "args")
 
 
 def register(router: Router, services: Services) -> None:
@@ -36,9 +40,10 @@ def register(router: Router, services: Services) -> None:
 
     def simulate(req: Request, params: dict[str, str]) -> Response:
         body = json_object(req)
-        missing = [k for k in ("query", "sequence", "action_policy") if not isinstance(body.get(k), str)]
+        missing = [k for k in SIMULATE_FIELDS if not isinstance(body.get(k), str)]
         if missing:
             raise NamedError("incomplete_simulate_args")
+        check_fields(body, SIMULATE_FIELDS, "simulate request")
         answers, trace = policies.simulate(
             params["policy"],
             body["query"],
@@ -56,6 +61,7 @@ def register(router: Router, services: Services) -> None:
         body = json_object(req)
         if not isinstance(body.get("query"), str):
             raise BadRequest('query requires a body {"query": "<literal or rule>"}')
+        check_fields(body, ("query",), "query request")
         return reply({"result": policies.query(params["policy"], body["query"])})
 
     def execute(req: Request, params: dict[str, str]) -> Response:
@@ -63,6 +69,7 @@ def register(router: Router, services: Services) -> None:
         name = body.get("name")
         if not isinstance(name, str) or name.count(":") != 1:
             raise NamedError("service_action_syntax")
+        check_fields(body, EXECUTE_FIELDS, "execute request")
         service, action = name.split(":")
         positional, named = parse_action_args(body.get("args"))
         policies.execute(params["policy"], service, action, positional, named)

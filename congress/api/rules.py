@@ -8,6 +8,9 @@ from congress.api.router import Router
 from congress.api.webutils import created, json_object, reply
 from congress.service.container import Services
 from congress.service.errors import BadRequest
+from congress.service.validation import check_fields
+
+RULE_FIELDS = ("rule", "name", "comment")
 
 
 def register(router: Router, services: Services) -> None:
@@ -18,6 +21,7 @@ def register(router: Router, services: Services) -> None:
 
     def create(req: Request, params: dict[str, str]) -> Response:
         body = json_object(req)
+        check_fields(body, RULE_FIELDS, "rule")
         text = body.get("rule")
         name = body.get("name")
         comment = body.get("comment")

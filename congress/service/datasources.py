@@ -29,12 +29,12 @@ from congress.exceptions import CongressError, DatasourceAlreadyExists, PolicyNa
 from congress.service.drivers import DriverCatalog, tables_document
 from congress.service.errors import BadRequest, NamedError, NotFound
 from congress.service.policies import ENGINE
-from congress.service.validation import check_name
+from congress.service.validation import check_fields, check_name
 
 LOG = logging.getLogger(__name__)
 
 HIDDEN = "<hidden>"
-_KEYS = {"name", "driver", "config", "description", "enabled", "type", "id"}
+FIELDS = ("name", "driver", "config", "description", "enabled")  # what a create body may hold
 
 
 @dataclass
@@ -122,9 +122,10 @@ class DataSourceService:
                 raise
         return running
 
-    def _halt(self, name: str) -> None:
-        """Drop the datasource's policy (which may refuse, changing nothing), then stop the driver."""
-        self._bus.call(ENGINE, "delete_datasource_policy", name=name)
+    def _halt(self, name: str, *, referenced_ok: bool = True) -> None:
+        """Drop the datasource's policy (which refuses, changing nothing, if ``referenced_ok`` is False
+        and rules read its tables), then stop the driver."""
+        self._bus.call(ENGINE, "delete_datasource_policy", name=name, referenced_ok=referenced_ok)
         self._running.pop(name).driver.stop()
 
     # -- documents ----------------------------------------------------------
@@ -164,6 +165,9 @@ class DataSourceService:
 
     # -- create / delete ------------------------------------------------------
     def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        if "id" in body:
+            raise NamedError("add_item_id")
+        check_fields(body, FIELDS, "data source")
         name = body.get("name")
         if not isinstance(name, str) or not name or name.startswith("_"):
             raise BadRequest(
@@ -186,8 +190,6 @@ class DataSourceService:
             raise BadRequest("config must be a JSON object or null")
         if not isinstance(description, str) or not isinstance(enabled, bool):
             raise BadRequest("description must be a string and enabled a boolean")
-        if set(body) - _KEYS:
-            raise BadRequest(f"Unknown data source keys: {sorted(set(body) - _KEYS)}")
         info = self._catalog.info(driver)
         if info.config.get("description") == "required" and "description" not in (config or {}):
             # The push driver's required "description" option: the data source's description stands in.
@@ -211,11 +213,12 @@ class DataSourceService:
         return self._document(record, mask=False)
 
     def delete(self, ref: str) -> None:
-        """Stop the driver, drop its policy, then forget it and its pushed rows."""
+        """Drop its policy (refused while rules reference it), stop the driver, then forget it and its
+        pushed rows."""
         with self._lock:
             record = self._repo.get(ref)
             if record.name in self._running:
-                self._halt(record.name)
+                self._halt(record.name, referenced_ok=False)
             self._repo.delete(record.id)
 
     # -- per data source ------------------------------------------------------

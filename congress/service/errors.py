@@ -28,6 +28,12 @@ class Conflict(CongressError):
     code = "conflict"
 
 
+class DanglingReference(CongressError):
+    """A deletion refused because rules still reference what would be deleted (HTTP 400, error_code 409)."""
+
+    code = "dangling_reference"
+
+
 class NamedError(CongressError):
     """An error of the API's named table (``policy_name_must_be_provided``...), by name."""
 

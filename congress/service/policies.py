@@ -5,7 +5,11 @@ survives a restart: every change goes to the engine first (which checks it),
 then to the database; if the database refuses, the engine change is undone.
 At start-up the stored policies and rules are replayed into the engine with
 their ids. Executions the engine asks for during a change are recorded and
-dispatched once the change is done.
+dispatched once the change is durable.
+
+Two locks: ``_lock`` guards the engine and is held only while it is read or
+changed; ``_write_lock`` makes policy and rule changes take turns, and is held
+across their database commit (an fsync), so readers never wait on the disk.
 """
 
 from __future__ import annotations
@@ -31,13 +35,14 @@ from congress.exceptions import (
     TableNotFound,
 )
 from congress.service.actions import ActionDispatcher
-from congress.service.errors import NotFound
+from congress.service.errors import DanglingReference, NotFound
 from congress.service.rendering import pretty_rule
 from congress.service.validation import PolicySpec, policy_spec
 
 LOG = logging.getLogger(__name__)
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 SYSTEM_POLICIES = (
     PolicySpec("classification", "class", "default policy", "nonrecursive", None),
@@ -70,7 +75,8 @@ class PolicyService:
         self._repo = repo
         self._dispatcher = dispatcher
         self._bus = bus
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the engine (and _requests): never held across database I/O
+        self._write_lock = threading.RLock()  # policy/rule changes, one at a time, up to their commit
         self._requests: list[ExecutionRequest] = []
         engine.add_execution_listener(self._requests.append)
         bus.register_service(ENGINE, self)
@@ -101,18 +107,47 @@ class PolicyService:
             self._requests.clear()  # restoring re-derives old executions; they already ran
 
     def _mutate(self, change: Callable[[], T]) -> T:
-        """Run one change (engine, then database) under the lock, then record and dispatch the executions
-        it caused. A change that fails has undone itself, so what it asked to execute is dropped."""
+        """An engine-only change (datasource data, datasource policies) under the engine lock, then the
+        executions it caused are dispatched. A change that fails has undone itself: what it asked to
+        execute is dropped."""
         with self._lock:
+            result, requests = self._apply(change)
+        self._dispatch(requests)
+        return result
+
+    def _write(
+        self, apply: Callable[[], T], persist: Callable[[T], R], undo: Callable[[T], object]
+    ) -> tuple[T, R]:
+        """A policy or rule change: ``apply`` to the engine (which checks it) under the engine lock, then
+        ``persist`` it outside that lock, so readers do not queue behind the commit. Writers take turns
+        until their commit is done, so the database sees changes in engine order. If ``persist`` fails,
+        ``undo`` takes the engine change back and what it asked to execute is dropped; executions are
+        dispatched only once the change is durable (when the API answers)."""
+        with self._write_lock:
+            with self._lock:
+                applied, requests = self._apply(apply)
             try:
-                result = change()
+                persisted = persist(applied)
             except BaseException:
-                self._requests.clear()
+                with self._lock:
+                    self._apply(lambda: undo(applied))
                 raise
-            requests, self._requests[:] = list(self._requests), []
-            for request in requests:
-                self._dispatcher.submit(request.policy, request.service, request.action, request.args, {})
-            return result
+        self._dispatch(requests)
+        return applied, persisted
+
+    def _apply(self, change: Callable[[], T]) -> tuple[T, list[ExecutionRequest]]:
+        """Run an engine change (engine lock held) and take the executions it asked for."""
+        try:
+            result = change()
+        except BaseException:
+            self._requests.clear()
+            raise
+        requests, self._requests[:] = list(self._requests), []
+        return result, requests
+
+    def _dispatch(self, requests: list[ExecutionRequest]) -> None:
+        for request in requests:
+            self._dispatcher.submit(request.policy, request.service, request.action, request.args, {})
 
     # -- lookup -------------------------------------------------------------
     def _engine_policy(self, ref: str) -> str:
@@ -139,26 +174,27 @@ class PolicyService:
         """Create a policy, with its rules if the body has ``rules`` (all of them or nothing)."""
         spec = policy_spec(body)
 
-        def create() -> tuple[PolicyRecord, list[StoredRule]]:
+        def create() -> list[StoredRule]:
             self._engine.create_policy(spec.name, spec.kind)
             try:
-                stored = [self._engine.insert_rule(spec.name, r.rule) for r in spec.rules or ()]
-                record = self._repo.create(
-                    spec.name,
-                    kind=spec.kind,
-                    abbreviation=spec.abbreviation,
-                    description=spec.description,
-                    rules=[
-                        NewRule(s.text, r.name, r.comment, s.id)
-                        for s, r in zip(stored, spec.rules or (), strict=True)
-                    ],
-                )
+                return [self._engine.insert_rule(spec.name, r.rule) for r in spec.rules or ()]
             except BaseException:
                 self._engine.delete_policy(spec.name)
                 raise
-            return record, stored
 
-        record, stored = self._mutate(create)
+        def persist(stored: list[StoredRule]) -> PolicyRecord:
+            return self._repo.create(
+                spec.name,
+                kind=spec.kind,
+                abbreviation=spec.abbreviation,
+                description=spec.description,
+                rules=[
+                    NewRule(s.text, r.name, r.comment, s.id)
+                    for s, r in zip(stored, spec.rules or (), strict=True)
+                ],
+            )
+
+        stored, record = self._write(create, persist, lambda _: self._engine.delete_policy(spec.name))
         for rule in stored:
             self._subscribe(rule)
         document = policy_document(record)
@@ -170,26 +206,28 @@ class PolicyService:
         return document
 
     def delete_policy(self, ref: str) -> dict[str, Any]:
-        with self._lock:
-            try:
-                record = self._repo.get(ref)
-            except PolicyNotExists:
-                raise NotFound(f"Policy Name or ID '{ref}' does not exist") from None
-            if record.name in {s.name for s in SYSTEM_POLICIES}:
-                raise NotFound(f"Cannot delete system-maintained policy {record.name}")
-            rules = self._repo.rules(record.id)
+        with self._write_lock:
+            return self._delete_policy(ref)
 
-            def delete() -> None:
-                self._engine.delete_policy(record.name)
-                try:
-                    self._repo.delete(record.id)
-                except BaseException:
-                    self._engine.create_policy(record.name, record.kind)
-                    for rule in rules:
-                        self._engine.insert_rule(record.name, rule.rule, rule_id=rule.id)
-                    raise
+    def _delete_policy(self, ref: str) -> dict[str, Any]:
+        try:
+            record = self._repo.get(ref)
+        except PolicyNotExists:
+            raise NotFound(f"Policy Name or ID '{ref}' does not exist") from None
+        if record.name in {s.name for s in SYSTEM_POLICIES}:
+            raise NotFound(f"Cannot delete system-maintained policy {record.name}")
 
-            self._mutate(delete)
+        def restore(rules: list[StoredRule]) -> None:
+            self._engine.create_policy(record.name, record.kind)
+            for rule in rules:
+                self._engine.insert_rule(record.name, rule.rule, rule_id=rule.id)
+
+        def delete() -> list[StoredRule]:
+            rules = self._engine.rules(record.name)
+            self._engine.delete_policy(record.name)
+            return rules
+
+        self._write(delete, lambda _: self._repo.delete(record.id), restore)
         return policy_document(record)
 
     def _subscribe(self, stored: StoredRule) -> None:
@@ -221,7 +259,7 @@ class PolicyService:
     def create_rule(
         self, ref: str, text: str, *, name: str | None = None, comment: str = ""
     ) -> dict[str, Any]:
-        with self._lock:
+        with self._write_lock:  # the policy found is the one the rule goes into
             try:
                 policy = self._repo.get(ref)
             except PolicyNotExists:
@@ -230,18 +268,11 @@ class PolicyService:
                         f"Policy {ref} is a datasource policy; its rows come from the datasource"
                     ) from None
                 raise
-
-            def insert() -> tuple[StoredRule, RuleRecord]:
-                stored = self._engine.insert_rule(policy.name, text)
-                try:
-                    return stored, self._repo.add_rule(
-                        policy.id, text, name=name, comment=comment, id=stored.id
-                    )
-                except BaseException:
-                    self._engine.delete_rule(policy.name, stored.id)
-                    raise
-
-            stored, record = self._mutate(insert)
+            stored, record = self._write(
+                lambda: self._engine.insert_rule(policy.name, text),
+                lambda stored: self._repo.add_rule(policy.id, text, name=name, comment=comment, id=stored.id),
+                lambda stored: self._engine.delete_rule(policy.name, stored.id),
+            )
         self._subscribe(stored)
         return rule_document(record, pretty_rule(stored.rule))
 
@@ -253,19 +284,14 @@ class PolicyService:
             raise NotFound("Not found") from None
 
     def delete_rule(self, ref: str, rule_id: str) -> dict[str, Any]:
-        with self._lock:
+        with self._write_lock:
             policy = self._repo.get(ref)
             record = self._repo.get_rule(policy.id, rule_id)
-
-            def delete() -> None:
-                self._engine.delete_rule(policy.name, rule_id)
-                try:
-                    self._repo.delete_rule(policy.id, rule_id)
-                except BaseException:
-                    self._engine.insert_rule(policy.name, record.rule, rule_id=rule_id)
-                    raise
-
-            self._mutate(delete)
+            self._write(
+                lambda: self._engine.delete_rule(policy.name, rule_id),
+                lambda _: self._repo.delete_rule(policy.id, rule_id),
+                lambda _: self._engine.insert_rule(policy.name, record.rule, rule_id=rule_id),
+            )
         return rule_document(record)
 
     # -- status -------------------------------------------------------------
@@ -365,9 +391,33 @@ class PolicyService:
         with self._lock:
             self._engine.add_datasource_tables(name, schema)
 
-    def delete_datasource_policy(self, name: str) -> None:
-        self._mutate(lambda: self._engine.delete_policy(name))
+    def delete_datasource_policy(self, name: str, *, referenced_ok: bool = True) -> None:
+        """Drop a datasource's policy. ``referenced_ok`` False (a user deleting the datasource): refused,
+        changing nothing, while rules read its tables; they would silently evaluate to nothing."""
+
+        def delete() -> None:
+            if not referenced_ok:
+                users = self._readers_of(name)
+                if users:
+                    raise DanglingReference(
+                        f"Cannot delete datasource {name}: rules still reference it: {'; '.join(users)}. "
+                        "Delete those rules first."
+                    )
+            self._engine.delete_policy(name)
+
+        self._mutate(delete)
         self._bus.unsubscribe(datasource_topic(name), self.apply_update)
+
+    def _readers_of(self, datasource: str) -> list[str]:
+        """``policy rule <id> (<text>)`` for every rule whose body reads a table of ``datasource``."""
+        found = []
+        for policy in sorted(self._engine.policy_names()):
+            if self._engine.policy_kind(policy) == DATASOURCE_KIND:
+                continue
+            for stored in self._engine.rules(policy):
+                if any(atom.theory == datasource for atom in stored.rule.body):
+                    found.append(f"policy {policy} rule {stored.id} ({stored.text})")
+        return found
 
     def apply_update(self, update: TableUpdate) -> None:
         """Bus handler of ``datasource_topic(name)``: one datasource table change into the engine."""

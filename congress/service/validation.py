@@ -9,7 +9,7 @@ optional string ``name``/``comment`` of at most 255 characters.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +45,16 @@ class PolicySpec:
     description: str
     kind: str
     rules: tuple[RuleSpec, ...] | None
+
+
+def check_fields(body: Mapping[str, Any], accepted: Collection[str], what: str) -> None:
+    """Refuse a body with a field the operation does not know (a typo must not be silently ignored)."""
+    unknown = sorted(set(body) - set(accepted))
+    if unknown:
+        raise BadRequest(
+            f"Unknown field(s) in the {what}: {', '.join(unknown)}. "
+            f"Accepted: {', '.join(sorted(accepted)) or 'none'}"
+        )
 
 
 def check_name(name: str, what: str = "Policy") -> None:
@@ -83,6 +93,7 @@ def policy_spec(body: Mapping[str, Any], *, rules_required: bool = False) -> Pol
     check_name(name)
     if strict and set(body) - _POLICY_KEYS:
         raise _violation(f"unexpected keys {sorted(set(body) - _POLICY_KEYS)}")
+    check_fields(body, _POLICY_KEYS, "policy")
     description = body.get("description", "" if strict else None)
     if description is None and not strict:
         description = ""
