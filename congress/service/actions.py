@@ -132,7 +132,7 @@ class ActionDispatcher:
         self._bus = bus
         self._executions = executions
         self._enabled = enabled
-        self._retry = retry or RetryPolicy.from_conf(config.CONF)
+        self._retry = retry if retry is not None else RetryPolicy.from_conf(config.CONF)
         self._rng = random.Random()
         self._cond = threading.Condition()
         self._ready: deque[_Job] = deque()  # to attempt now, in order
