@@ -374,7 +374,11 @@ def _paths() -> dict[str, dict[str, Any]]:
         },
         "/v1/data-sources/{ds}": {
             "get": operation("Show a data source", (200, ref("DataSource")), (404,)),
-            "delete": operation("Delete a data source", (200, {"type": "null"}), (400, 404)),
+            "delete": operation(
+                "Delete a data source (refused with 400, error_code 409, while rules read its tables)",
+                (200, {"type": "null"}),
+                (400, 404),
+            ),
             "post": ds_post,
         },
         "/v1/data-sources/{ds}/schema": {
