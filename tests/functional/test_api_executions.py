@@ -7,14 +7,16 @@ import time
 import requests
 
 
-def wait_settled(v1: str, since: int) -> list[dict]:
-    """Executions run asynchronously; wait until none is pending."""
-    for _ in range(100):
+def wait_settled(v1: str, since: int, timeout: float = 30.0) -> list[dict]:
+    """Executions run asynchronously (transient failures retry with backoff): wait until none is pending."""
+    deadline = time.monotonic() + timeout
+    while True:
         results = requests.get(f"{v1}/action-executions", params={"since": since}).json()["results"]
         if all(e["status"] != "pending" for e in results):
             return results
+        if time.monotonic() > deadline:
+            raise AssertionError(f"executions still pending: {results}")
         time.sleep(0.05)
-    raise AssertionError(f"executions still pending: {results}")
 
 
 def test_policy_triggered_and_requested_executions(congress_server):
