@@ -276,23 +276,42 @@ class _Generator:
             self.emit("for r0 in _one:")
             self.depth += 1
             skip = None
+        counted_at = None  # depth of the loop after which derivations are counted (see finish)
         for position in order_body(rule, set(self.names), skip):
             lit = rule.body[position]
+            if counted_at is None and spec.emit == "count" and self.head_bound() and self.opens_loop(lit):
+                counted_at = self.depth
+                self.emit("_c = 0")
             if lit.kind == POSITIVE:
                 self.positive(position, lit)
             elif lit.kind == NEGATIVE:
                 self.negative(position, lit)
             else:
                 self.builtin(lit)
-        self.finish()
+        self.finish(counted_at)
         return self.compile()
 
-    def finish(self) -> None:
+    def head_bound(self) -> bool:
+        return all(self.is_bound(t) for t in self.rule.head_args)
+
+    def opens_loop(self, lit: Literal) -> bool:
+        return lit.kind == POSITIVE and not all(self.is_bound(t) for t in lit.args)
+
+    def finish(self, counted_at: int | None) -> None:
+        """Emit the result. When the head is bound before the last loops open, ``count`` plans
+        count the derivations in those loops and update the head's count once after them."""
         emit = self.spec.emit
         if emit in ("count", "set"):
             head_args = self.rule.head_args
             head = self.tuple_expr([self.expr(t) for t in head_args]) if head_args else "()"
-            if emit == "count":
+            if emit == "count" and counted_at is not None:
+                self.emit("_c += 1")
+                self.depth = counted_at
+                self.emit("if _c:")
+                self.depth += 1
+                self.emit(f"h = {head}")
+                self.emit("out[h] = _get(h, 0) + sign * _c")
+            elif emit == "count":
                 self.emit(f"h = {head}")
                 self.emit("out[h] = _get(h, 0) + sign")
             else:

@@ -93,3 +93,14 @@ def test_head_seeded_plan_finds_the_bindings_of_a_row() -> None:
     exists = get_plan(rule, PlanSpec(SEED_HEAD, emit="exists"), tables.of)
     assert exists([(2,)], None, None, 0) is True
     assert exists([(3,)], None, None, 0) is False
+
+
+def test_counts_every_derivation_when_counting_after_the_head_is_bound() -> None:
+    tables = Tables(q=[(1, "a"), (1, "b"), (2, "a"), (3, "c")], r=[("a", 1), ("a", 2), ("b", 1)], n=[(2, 1)])
+    rule = compiled("h(x) :- q(x, y), r(y, z), not n(x, z)")
+    plan = get_plan(rule, FULL, tables.of)
+    assert "_c += 1" in plan.source
+    assert run(rule, tables) == {(1,): 3, (2,): 1}
+    out: dict = {(1,): 5}
+    plan(None, None, out, -1)
+    assert out == {(1,): 2, (2,): -1}
