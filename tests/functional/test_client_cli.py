@@ -380,6 +380,22 @@ def test_datasource_delete_by_id(cli, url):
     assert name not in {d["name"] for d in cli.json(url, "datasource", "list")}
 
 
+def test_datasource_delete_refused_while_rules_read_it(cli, url, policy):
+    name = unique("referenced")
+    push_datasource(cli, url, name, {"t": ["a", "b"]})
+    rule = cli.json(url, "policy", "rule", "create", policy, f"q(x) :- {name}:t(x, y)")
+    err = cli.fails(url, "datasource", "delete", name)
+    assert "(HTTP 400)" in err and policy in err, "the refusal names the policy whose rules read it"
+    listed = {d["name"] for d in cli.json(url, "datasource", "list")}
+    assert name in listed, "a refused delete changes nothing"
+    cli.ok(url, "datasource", "row", "update", name, "t", '[["1", "2"]]')
+    assert cli.json(url, "policy", "row", "list", policy, "q") == [{"Col0": "1"}]
+
+    cli.ok(url, "policy", "rule", "delete", policy, rule["id"])
+    cli.ok(url, "datasource", "delete", name)
+    assert name not in {d["name"] for d in cli.json(url, "datasource", "list")}
+
+
 def test_datasource_create_errors(cli, url):
     err = cli.fails(url, "datasource", "create", "nosuchdriver", unique("bad"))
     assert "(HTTP 400)" in err and "Invalid driver" in err
