@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 
 from congress.datalog.ast import Constant, Variable
 from congress.engine.compiled import BUILTIN, NEGATIVE, POSITIVE, CompiledRule, Literal, RelKey
@@ -91,9 +92,10 @@ def estimate(rule: CompiledRule, spec: PlanSpec, relation_of: RelationOf, seed_r
             columns = tuple(c for c, t in enumerate(lit.args) if isinstance(t, Constant) or t.name in bound)
             if not columns:
                 width *= len(relation.rows)
-            elif len(columns) < len(lit.args):
-                index = relation.index(columns)
-                width *= len(relation.rows) / max(len(index), 1)
+            elif len(columns) < len(lit.args) and relation.rows:
+                index = relation.indexes.get(columns)  # not built just to estimate: count distinct keys
+                keys = len(index) if index is not None else len(set(map(itemgetter(*columns), relation.rows)))
+                width *= len(relation.rows) / keys
             total += width
             bound.update(lit.variables())
     return total
