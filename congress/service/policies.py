@@ -20,14 +20,16 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from congress.datalog.ast import Atom, Constant
+from congress.db.datasources import DatasourceRepository
 from congress.db.policies import PolicyRepository
-from congress.db.records import NewRule, PolicyRecord, RuleRecord
+from congress.db.records import DatasourceRecord, NewRule, PolicyRecord, RuleRecord
 from congress.dse.bus import Bus, ServiceUnavailable
 from congress.dse.messages import TableUpdate, datasource_topic
 from congress.engine import render_proof
 from congress.engine.interface import ExecutionRequest, PolicyEngineProtocol, StoredRule
 from congress.exceptions import (
     CongressError,
+    DatasourceNotFound,
     PolicyNotExists,
     RuleNotExists,
     RuleNotPermitted,
@@ -69,10 +71,16 @@ def rule_document(record: RuleRecord, text: str | None = None) -> dict[str, Any]
 
 class PolicyService:
     def __init__(
-        self, engine: PolicyEngineProtocol, repo: PolicyRepository, dispatcher: ActionDispatcher, bus: Bus
+        self,
+        engine: PolicyEngineProtocol,
+        repo: PolicyRepository,
+        dispatcher: ActionDispatcher,
+        bus: Bus,
+        datasources: DatasourceRepository | None = None,
     ) -> None:
         self._engine = engine
         self._repo = repo
+        self._datasource_repo = datasources  # a datasource's policy is also addressed by the datasource's id
         self._dispatcher = dispatcher
         self._bus = bus
         self._lock = threading.RLock()  # the engine (and _requests): never held across database I/O
@@ -158,7 +166,32 @@ class PolicyService:
         with self._lock:
             if ref in self._engine.policy_names():
                 return ref
-        return self._repo.get(ref).name
+        try:
+            return self._repo.get(ref).name
+        except PolicyNotExists:
+            found = self._datasource_policy(ref)
+            if found is None:
+                raise
+            return found[0]
+
+    def _datasource_policy(self, ref: str) -> tuple[str, str | None] | None:
+        """(name, datasource id) of the datasource policy named ``ref`` or of the datasource whose id it is;
+        None if ``ref`` is neither."""
+        if self._is_datasource(ref):
+            record = self._find_datasource(ref)
+            return ref, (record.id if record else None)
+        record = self._find_datasource(ref)
+        if record is not None and self._is_datasource(record.name):
+            return record.name, record.id
+        return None
+
+    def _find_datasource(self, ref: str) -> DatasourceRecord | None:
+        if self._datasource_repo is None:
+            return None
+        try:
+            return self._datasource_repo.get(ref)
+        except DatasourceNotFound:
+            return None
 
     # -- policies -----------------------------------------------------------
     def list_policies(self) -> list[dict[str, Any]]:
@@ -248,7 +281,7 @@ class PolicyService:
         try:
             return [rule_document(r) for r in self._repo.rules(ref)]
         except PolicyNotExists:
-            if self._is_datasource(ref):
+            if self._datasource_policy(ref) is not None:
                 return []
             raise
 
@@ -263,7 +296,7 @@ class PolicyService:
             try:
                 policy = self._repo.get(ref)
             except PolicyNotExists:
-                if self._is_datasource(ref):
+                if self._datasource_policy(ref) is not None:
                     raise RuleNotPermitted(
                         f"Policy {ref} is a datasource policy; its rows come from the datasource"
                     ) from None
@@ -299,7 +332,10 @@ class PolicyService:
         try:
             record = self._repo.get(ref)
         except PolicyNotExists:
-            raise NotFound(f"policy with name or id '{ref}' doesn't exist") from None
+            found = self._datasource_policy(ref)
+            if found is None:
+                raise NotFound(f"policy with name or id '{ref}' doesn't exist") from None
+            return {k: v for k, v in zip(("name", "id"), found, strict=True) if v is not None}
         return {"name": record.name, "id": record.id}
 
     def rule_status(self, ref: str, rule_id: str) -> dict[str, Any]:
