@@ -326,7 +326,7 @@ class PolicyEngine:
     @staticmethod
     def _ingest(rows: Iterable[Sequence], width: int, datasource: str, table: str) -> list[Row]:
         converted = ingest_rows(rows)
-        if any(len(row) != width for row in converted):
+        if converted and set(map(len, converted)) != {width}:
             row = next(row for row in converted if len(row) != width)
             raise UpdateNotPermitted(
                 f"Update not permitted: row {list(row)} of {datasource}:{table} has {len(row)} "
