@@ -48,6 +48,8 @@ STR: Schema = {"type": "string"}
 OPT_STR: Schema = {"type": ["string", "null"]}
 SCALAR: Schema = {"type": ["string", "number", "boolean", "null"]}
 ANY: Schema = {}
+# The library file format's list of the policies whose tables the rules use (informational).
+DEPENDS_ON: Schema = {"type": "array", "items": STR}
 
 _RULE_IN_POLICY = obj({"rule": STR}, {"name": OPT_STR, "comment": OPT_STR})
 _TABLE_SCHEMA = obj(
@@ -93,6 +95,7 @@ SCHEMAS: dict[str, Schema] = {
             "description": OPT_STR,
             "abbreviation": {"type": ["string", "null"], "minLength": 1, "maxLength": 5},
             "kind": {"enum": ["nonrecursive", "action", "database", "materialized", None]},
+            "depends-on": DEPENDS_ON,
             "rules": {
                 "type": "array",
                 "items": obj(
@@ -196,6 +199,7 @@ SCHEMAS: dict[str, Schema] = {
             "description": STR,
             "abbreviation": {"type": ["string", "null"], "minLength": 1, "maxLength": 5},
             "kind": {"enum": ["nonrecursive", "action", "database", "materialized", None]},
+            "depends-on": DEPENDS_ON,
         },
     ),
     "ActionExecution": obj(

@@ -18,7 +18,8 @@ from congress.service.errors import BadRequest, NamedError
 
 USER_KINDS = ("nonrecursive", "action", "database", "materialized", "z3")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
-_POLICY_KEYS = {"name", "description", "abbreviation", "kind", "rules"}
+# ``depends-on`` (the library file format: the policies whose tables the rules use) is informational.
+_POLICY_KEYS = {"name", "description", "abbreviation", "kind", "rules", "depends-on"}
 _RULE_KEYS = {"rule", "name", "comment"}
 
 
@@ -94,6 +95,11 @@ def policy_spec(body: Mapping[str, Any], *, rules_required: bool = False) -> Pol
     if strict and set(body) - _POLICY_KEYS:
         raise _violation(f"unexpected keys {sorted(set(body) - _POLICY_KEYS)}")
     check_fields(body, _POLICY_KEYS, "policy")
+    depends_on = body.get("depends-on")
+    if depends_on is not None and (
+        not isinstance(depends_on, list) or not all(isinstance(d, str) for d in depends_on)
+    ):
+        raise _violation(f"depends-on {depends_on!r} is not a list of policy names")
     description = body.get("description", "" if strict else None)
     if description is None and not strict:
         description = ""

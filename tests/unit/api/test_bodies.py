@@ -3,7 +3,10 @@ and every body python-congressclient 2.0.1 sends (client-cli-trace) is accepted.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 
 def state(api) -> dict:
@@ -156,3 +159,21 @@ def test_the_clients_bodies_are_accepted(seeded):
 def test_a_datasource_id_cannot_be_chosen(seeded):
     status, error, _ = seeded("POST", "/v1/data-sources", {"name": "withid", "driver": "push", "id": "x"})
     assert (status, error["error"]["error_code"]) == (400, 1001)
+
+
+LIBRARY = Path(__file__).resolve().parents[3] / "congress" / "library"
+
+
+@pytest.mark.parametrize("file", sorted(p.name for p in LIBRARY.glob("*.yaml")))
+def test_library_files_are_accepted_as_bodies(api, file):
+    """The library file format (create-from-file sends it verbatim) includes ``depends-on``."""
+    document = yaml.safe_load((LIBRARY / file).read_text())
+    status, body, _ = api("POST", "/v1/librarypolicies", document)
+    assert status == 201, body
+
+
+def test_depends_on_is_a_list_of_names(api):
+    rules = [{"rule": "p(1)"}]
+    assert api("POST", "/v1/policies", {"name": "dep", "depends-on": ["other"], "rules": rules})[0] == 201
+    status, body, _ = api("POST", "/v1/policies", {"name": "dep2", "depends-on": "other", "rules": rules})
+    assert (status, body["error"]["error_code"]) == (400, 400)
