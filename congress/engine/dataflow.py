@@ -131,12 +131,23 @@ class Dataflow:
         self._restructure()
         head_component = self.component[rule.head_key]
         if self.recursive[head_component]:
-            seeds = run.seeds.setdefault(rule.head_key, set())
-            get_plan(rule, _FULL_SET, self.relation)(None, None, seeds, 0)
+            self._derive_all(rule, run.seeds.setdefault(rule.head_key, set()))
         else:
             get_plan(rule, _FULL_COUNT, self.relation)(None, None, run.counts_of(rule.head_key), 1)
         run.schedule(head_component)
         run.finish()
+
+    def _derive_all(self, rule: CompiledRule, out: set[Row]) -> None:
+        """Every row a rule of a recursive table derives now. Driving it from all the rows of one
+        literal of its own component finds them all, with the indexes its incremental plans use."""
+        inside = self.members[self.component[rule.head_key]]
+        for position, literal in enumerate(rule.body):
+            if literal.key in inside:
+                rows = list(self.relations[literal.key].rows)
+                spec = PlanSpec(SEED_DRIVER, position, None, "set")
+                get_plan(rule, spec, self.relation)(rows, None, out, 0)
+                return
+        get_plan(rule, _FULL_SET, self.relation)(None, None, out, 0)
 
     def remove_rule(self, rule: CompiledRule) -> None:
         run = _Propagation(self)
@@ -285,7 +296,8 @@ class _Propagation:
             start = {key: set(flow.base_rows(key)) for key in members}
             for key in members:
                 for rule in flow.rules_by_head.get(key, ()):
-                    get_plan(rule, _FULL_SET, flow.relation)(None, None, start[key], 0)
+                    if not any(lit.key in start for lit in rule.body):  # the others wait for semi-naive
+                        get_plan(rule, _FULL_SET, flow.relation)(None, None, start[key], 0)
             self.semi_naive(members, start)
             new = [set(rel.rows) for rel in relations]
             for rel, rows in zip(relations, old, strict=True):
