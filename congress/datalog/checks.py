@@ -289,7 +289,9 @@ def _check_body_safety(rule: Rule, context: _Context) -> None:
         for literal, _ in ready:
             if not literal.negated:
                 bound |= literal.variables()
-        pending = [(lit, needed) for lit, needed in pending if not needed <= bound]
+        # Only what was ready before this round's outputs were added: a builtin made ready by them
+        # stays pending until the next round adds its own outputs (chains of any depth).
+        pending = [item for item in pending if item not in ready]
         progress = bool(ready)
     unsafe = [(lit, needed - bound) for lit, needed in pending]
     unsafe += [(lit, lit.variables() - bound) for lit in negated if not lit.variables() <= bound]
