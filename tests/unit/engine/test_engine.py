@@ -205,3 +205,18 @@ def test_datasource_declared_after_rules_must_fit_them(engine: PolicyEngine) -> 
     engine.create_datasource("nova", {"servers": ["id", "name"]})
     engine.replace_table("nova", "servers", [["s1", "web"]])
     assert answers(engine, "th", "p(x)") == ['p("s1")']
+
+
+def test_kinds_database_and_z3() -> None:
+    engine = PolicyEngine()
+    engine.create_policy("db", "database")
+    engine.insert_rule("db", "p(1)")
+    with pytest.raises(PolicySyntaxError, match="Rules are recursive"):
+        engine.insert_rule("db", "p(x) :- p(x)")
+    engine.create_policy("z", "z3")
+    for text in ("q(5)", "q(6)", "p(x, y) :- q(x), and(x, 3, y)", "r(x, y) :- r(y, x)", "r(1, 2)"):
+        engine.insert_rule("z", text)
+    assert answers(engine, "z", "p(x, y)") == ["p(5, 1)", "p(6, 2)"]
+    assert answers(engine, "z", "r(x, y)") == ["r(1, 2)", "r(2, 1)"]
+    engine.insert_rule("db", "s(x, y) :- t(x), and(x, 3, y)")
+    assert engine.tables("db") == ["and", "p", "s", "t"]  # outside z3 policies `and` is a table
