@@ -163,10 +163,9 @@ def wait_for_execution(url: str, service: str, timeout: float = 20) -> dict:
 
 
 LIBRARY_DRIVERS = ("nova", "neutronv2", "glancev2", "keystonev3", "cinder")  # the tables the library uses
-# Known not to activate yet (server findings), with the error each gives: builtin:concat outputs chained
-# 3 deep are called unsafe; the bundled UnsafeTraffic holds the same rule twice. The test xfails while these
-# (and only these) fail, and passes once they activate.
-KNOWN_BROKEN_LIBRARY = {"TagBasedNetworkSecurityZone": "is unsafe", "UnsafeTraffic": "Rule already exists"}
+# Known not to activate yet (a server finding), with the error it gives: the bundled UnsafeTraffic holds the
+# same rule twice. The test xfails while this (and only this) fails, and passes once it activates.
+KNOWN_BROKEN_LIBRARY = {"UnsafeTraffic": "Rule already exists"}
 
 
 def test_bundled_library_policies_become_live_policies(cli, url):
