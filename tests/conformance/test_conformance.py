@@ -203,7 +203,10 @@ class _Runner:
             engine.replace_table(step["policy"], step["table"], step["rows"])
             return "ok"
         if op == "create_policy":
-            engine.create_policy(step["name"], step.get("kind", "nonrecursive"))
+            if step.get("kind") == "datasource":
+                engine.create_datasource(step["name"], step.get("schema", {}))
+            else:
+                engine.create_policy(step["name"], step.get("kind", "nonrecursive"))
             return "ok"
         if op == "delete_policy":
             engine.delete_policy(step["name"])
