@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from congress.datalog.ast import Atom, Constant
+from congress.datalog.parser import parse_rule
 from congress.db.datasources import DatasourceRepository
 from congress.db.policies import PolicyRepository
 from congress.db.records import DatasourceRecord, NewRule, PolicyRecord, RuleRecord
@@ -31,6 +32,7 @@ from congress.exceptions import (
     CongressError,
     DatasourceNotFound,
     PolicyNotExists,
+    RuleAlreadyExists,
     RuleNotExists,
     RuleNotPermitted,
     SimulateError,
@@ -207,15 +209,24 @@ class PolicyService:
         """Create a policy, with its rules if the body has ``rules`` (all of them or nothing)."""
         spec = policy_spec(body)
 
-        def create() -> list[StoredRule]:
+        def create() -> list[StoredRule | None]:
+            """The stored rule for each submitted one, None for a repeat of an earlier one."""
             self._engine.create_policy(spec.name, spec.kind)
+            stored: list[StoredRule | None] = []
             try:
-                return [self._engine.insert_rule(spec.name, r.rule) for r in spec.rules or ()]
+                for rule in spec.rules or ():
+                    try:
+                        stored.append(self._engine.insert_rule(spec.name, rule.rule))
+                    except RuleAlreadyExists:
+                        # The policy is new, so only this request holds the rule already (the bundled
+                        # UnsafeTraffic repeats one): it is kept once.
+                        stored.append(None)
             except BaseException:
                 self._engine.delete_policy(spec.name)
                 raise
+            return stored
 
-        def persist(stored: list[StoredRule]) -> PolicyRecord:
+        def persist(stored: list[StoredRule | None]) -> PolicyRecord:
             return self._repo.create(
                 spec.name,
                 kind=spec.kind,
@@ -224,16 +235,22 @@ class PolicyService:
                 rules=[
                     NewRule(s.text, r.name, r.comment, s.id)
                     for s, r in zip(stored, spec.rules or (), strict=True)
+                    if s is not None
                 ],
             )
 
         stored, record = self._write(create, persist, lambda _: self._engine.delete_policy(spec.name))
         for rule in stored:
-            self._subscribe(rule)
+            if rule is not None:
+                self._subscribe(rule)
         document = policy_document(record)
         if spec.rules is not None:
             document["rules"] = [
-                {"rule": pretty_rule(s.rule), "name": r.name, "comment": r.comment}
+                {
+                    "rule": pretty_rule(s.rule if s else parse_rule(r.rule)),
+                    "name": r.name,
+                    "comment": r.comment,
+                }
                 for s, r in zip(stored, spec.rules, strict=True)
             ]
         return document
