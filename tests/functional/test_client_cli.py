@@ -226,6 +226,26 @@ def test_rule_create_list_show_delete(cli, url, policy):
     assert cli.ok(url, "policy", "rule", "list", policy) == ""
 
 
+def test_echoed_rule_text_parses_back(cli, url, policy):
+    """The rule text the server echoes (pretty-printed) is valid input again, even when a string constant
+    holds double quotes: re-creating it elsewhere gives the same rows."""
+    cli.ok(url, "policy", "rule", "create", policy, 'q("x")')
+    text = """p(y) :- q(x), builtin:concat('{"a": "', x, y)"""
+    echoed = cli.json(url, "policy", "rule", "create", policy, text)
+    assert cli.json(url, "policy", "row", "list", policy, "p") == [{"Col0": '{"a": "x'}]
+    copy = unique("copy")
+    cli.ok(url, "policy", "create", copy)
+    try:
+        cli.ok(url, "policy", "rule", "create", copy, 'q("x")')
+        again = cli.run_cli(url, "policy", "rule", "create", copy, echoed["rule"])
+        if again.returncode != 0 and "Syntax error" in again.stderr:
+            pytest.xfail(f"server finding F9: the echoed rule {echoed['rule']!r} does not parse back")
+        assert again.returncode == 0, again.stderr
+        assert cli.json(url, "policy", "row", "list", copy, "p") == [{"Col0": '{"a": "x'}]
+    finally:
+        cli.ok(url, "policy", "delete", copy)
+
+
 def test_rule_errors(cli, url, policy):
     cli.ok(url, "policy", "rule", "create", policy, "p(x) :- q(x)")
     err = cli.fails(url, "policy", "rule", "create", policy, "p(x) :- q(x)")
