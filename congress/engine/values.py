@@ -88,7 +88,9 @@ _PLAIN_TYPES = frozenset((str, int))
 def ingest_rows(rows: Iterable[Iterable[Any]]) -> list[Row]:
     """Datasource rows as tuples of Congress values; when every cell is a str or an int
     (the common case, checked in one C-level pass) nothing is converted."""
-    rows = [row if type(row) is tuple else tuple(row) for row in rows]
+    rows = rows if type(rows) is list else list(rows)
+    if set(map(type, rows)) != {tuple}:
+        rows = [row if type(row) is tuple else tuple(row) for row in rows]
     if set(map(type, chain.from_iterable(rows))) <= _PLAIN_TYPES:
         return rows
     return [tuple(map(to_congress, row)) for row in rows]
