@@ -53,6 +53,22 @@ core_opts = [
         min=1,
         help="The largest request body (bytes) the API accepts; larger ones get 413.",
     ),
+    cfg.IntOpt(
+        "wsgi_default_pool_size",
+        default=16,
+        min=1,
+        help="Worker threads of the API server: how many requests (and open connections waiting for "
+        "their next request) it serves at once. Each thread shares one interpreter (GIL), so more "
+        "threads help only with slow or idle clients.",
+    ),
+    cfg.IntOpt(
+        "client_socket_timeout",
+        default=5,
+        min=1,
+        help="Seconds the API server waits for a client's socket (the rest of a request, or the next "
+        "request on a keep-alive connection) before closing the connection. A client that stalls holds "
+        "a worker thread until then; on untrusted networks also put a reverse proxy in front.",
+    ),
     cfg.ListOpt(
         "drivers",
         default=[],

@@ -26,9 +26,6 @@ from congress.service.container import from_config
 
 LOG = logging.getLogger("congress.server")
 
-THREADS = 16
-
-
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -60,8 +57,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     server = wsgi.Server(
         (conf.bind_host, conf.bind_port),
         load_app(conf, services),
-        numthreads=THREADS,
+        numthreads=conf.wsgi_default_pool_size,
         server_name="congress",
+        timeout=conf.client_socket_timeout,
     )
     # The API enforces max_request_body_size itself, answering with a JSON 413.
     server.max_request_body_size = 0

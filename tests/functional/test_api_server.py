@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+import time
 
 import requests
 
@@ -93,5 +95,48 @@ def test_services_over_the_messaging_bus(server_factory):
     assert requests.post(f"{v1}/policies/watch?action=query", json={"query": "bad(x)"}).json() == {
         "result": ['bad("vm1")']
     }
+    refused = requests.delete(f"{v1}/data-sources/inv")  # the rule reads it: refused across the bus too
+    assert refused.status_code == 400 and refused.json()["error"]["error_code"] == 409
+    assert requests.delete(f"{v1}/policies/watch").status_code == 200
     assert requests.delete(f"{v1}/data-sources/inv").status_code == 200
     assert server.stop() == 0
+
+
+def _stall(port: int, count: int) -> list[socket.socket]:
+    """Connections that send half a request and then nothing (a slowloris client)."""
+    stuck = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.sendall(b"POST /v1/policies HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        stuck.append(sock)
+    return stuck
+
+
+def _answer_time(server) -> float:
+    start = time.monotonic()
+    assert requests.get(server.url + "/v1/policies", timeout=60).status_code == 200
+    return time.monotonic() - start
+
+
+def test_client_socket_timeout_frees_threads_held_by_stalled_clients(server_factory):
+    """More stalled connections than worker threads: they are dropped after client_socket_timeout."""
+    server = server_factory("client_socket_timeout = 1\nwsgi_default_pool_size = 4")
+    stuck = _stall(server.port, 20)  # more than the 16 threads of the default, too
+    try:
+        time.sleep(0.2)
+        assert _answer_time(server) < 4  # the default before these options: 10 s
+    finally:
+        for sock in stuck:
+            sock.close()
+
+
+def test_wsgi_default_pool_size_sets_the_worker_threads(server_factory):
+    """With more threads than stalled connections, the others are served at once."""
+    server = server_factory("client_socket_timeout = 30\nwsgi_default_pool_size = 40")
+    stuck = _stall(server.port, 24)  # more than the 16 threads of the default
+    try:
+        time.sleep(0.2)
+        assert _answer_time(server) < 3
+    finally:
+        for sock in stuck:
+            sock.close()
