@@ -1,4 +1,8 @@
-"""The real congress-server as a subprocess: a free port, a temp config, a SQLite database.
+"""The real congress-server as a subprocess: a free port, a temp config, a fresh database.
+
+The database is SQLite unless ``CONGRESS_TEST_SERVER_DB`` names another backend
+(``mysql`` or ``postgresql``): each server then gets a scratch database on that
+server, migrated with ``congress-db-manage upgrade head`` as an operator would.
 
 ``congress_server`` (one per test module) yields a running ``CongressServer``;
 ``server_factory`` makes more (e.g. a throwaway server for the conformance run).
@@ -15,13 +19,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.unit.db.backends import Unavailable, scratch_database
+
 START_TIMEOUT_S = 60
 REPO_ROOT = Path(__file__).resolve().parents[2]
+SERVER_DB = os.environ.get("CONGRESS_TEST_SERVER_DB", "sqlite")
 
 
 def free_port() -> int:
@@ -31,7 +39,7 @@ def free_port() -> int:
 
 
 class CongressServer:
-    def __init__(self, state: Path, extra_conf: str = "") -> None:
+    def __init__(self, state: Path, extra_conf: str = "", database_url: str | None = None) -> None:
         self.state = state
         self.port = free_port()
         self.config_file = state / "congress.conf"
@@ -44,9 +52,19 @@ class CongressServer:
             f"state_path = {state}\n"
             f"{extra_conf}\n"
             "[database]\n"
-            f"connection = sqlite:///{state}/congress.sqlite\n"
+            f"connection = {database_url or f'sqlite:///{state}/congress.sqlite'}\n"
         )
         self.proc: subprocess.Popen[bytes] | None = None
+        if database_url:
+            self.db_manage("upgrade", "head")
+
+    def db_manage(self, *args: str) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "congress.cmd.db_manage", "--config-file", str(self.config_file), *args],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        )
 
     @property
     def url(self) -> str:
@@ -101,16 +119,24 @@ class CongressServer:
 @pytest.fixture(scope="session")
 def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     started: list[CongressServer] = []
+    with ExitStack() as databases:
 
-    def make(extra_conf: str = "") -> CongressServer:
-        server = CongressServer(tmp_path_factory.mktemp("congress"), extra_conf)
-        started.append(server)
-        return server.start()
+        def make(extra_conf: str = "") -> CongressServer:
+            database_url = None
+            if SERVER_DB != "sqlite":
+                try:
+                    url = databases.enter_context(scratch_database(SERVER_DB))
+                except Unavailable as exc:
+                    pytest.skip(str(exc))
+                database_url = url.render_as_string(hide_password=False)
+            server = CongressServer(tmp_path_factory.mktemp("congress"), extra_conf, database_url)
+            started.append(server)
+            return server.start()
 
-    yield make
-    for server in started:
-        if server.proc is not None:
-            server.kill()
+        yield make
+        for server in started:
+            if server.proc is not None:
+                server.kill()
 
 
 @pytest.fixture(scope="module")
