@@ -6,6 +6,7 @@ import json
 import math
 from typing import Any
 
+import orjson
 from webob import Request, Response
 
 from congress.service.errors import MalformedRequest
@@ -62,7 +63,15 @@ def flag(req: Request, name: str, default: bool = False) -> bool:
 
 
 def _encode(obj: Any) -> bytes:
-    return (json.dumps(obj, indent=2 if isinstance(obj, list) else None, allow_nan=False) + "\n").encode()
+    """JSON and a newline; lists indented (cosmetic, as the original). orjson is ~10x faster than the stdlib
+    on large row lists; what it refuses (ints beyond 64 bits, which pushed rows may hold; non-string keys)
+    goes to the stdlib encoder. NaN and infinities never reach here: bodies, rules and pushed rows refuse
+    them at ingestion."""
+    indent = isinstance(obj, list)
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE | (orjson.OPT_INDENT_2 if indent else 0))
+    except TypeError:
+        return (json.dumps(obj, indent=2 if indent else None, allow_nan=False) + "\n").encode()
 
 
 JSON_TYPE = "application/json; charset=UTF-8"

@@ -1,5 +1,7 @@
 """JSON body rules of contract §1.3 and the error body of §2."""
 
+import json
+
 import pytest
 from webob import Request
 
@@ -64,7 +66,16 @@ def test_flags_accept_any_case_true_and_1():
 
 
 def test_floats_keep_a_fraction():
-    assert reply({"data": [3.0, 3]}).body == b'{"data": [3.0, 3]}\n'
+    assert reply({"data": [3.0, 3]}).body == b'{"data":[3.0,3]}\n'
+
+
+def test_values_of_any_size_are_encoded_exactly():
+    """Ints beyond 64 bits (a pushed row may hold one) and non-ASCII text survive the fast encoder."""
+    body = {"results": [{"data": [10**30, -(2**64), "é✓", 2.5, True, None]}]}
+    resp = reply(body)
+    assert json.loads(resp.body) == body and resp.body.endswith(b"\n")
+    rows = [{"data": [1, "a"]}, {"data": [2**63, "b"]}]
+    assert json.loads(reply(rows).body) == rows and reply(rows).body.startswith(b"[\n  {")
 
 
 def _error(exc):
