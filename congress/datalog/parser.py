@@ -250,13 +250,13 @@ def _syntax_error(error: UnexpectedInput, text: str) -> PolicySyntaxError:
     return PolicySyntaxError(message, line=where.line, column=where.column)
 
 
-# The fast path's pieces, the same regular expressions as grammar.lark's terminals. Constants are
-# tried in the lexer's order of priority (FLOAT before INT); only unprefixed one-line strings.
+# The fast path's pieces, the same regular expressions as grammar.lark's terminals. FLOAT is tried
+# before INT, as the lexer's priorities do; only unprefixed, not triple-quoted strings.
 _WS = r"[ \t\f\r\n]*"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*"
 _FLOAT = r"[0-9]+\.[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+"
-_STRING = r"\"(?:[^\"\\\n]|\\[\s\S])*\"|'(?:[^'\\\n]|\\[\s\S])*'"
-_TERM = rf"(?:({_FLOAT})|([0-9]+)|({_STRING})|({_NAME}))"
+_STRING = r"\"[^\"\\\n]*(?:\\[\s\S][^\"\\\n]*)*\"|'[^'\\\n]*(?:\\[\s\S][^'\\\n]*)*'"  # STRING, unrolled
+_TERM = rf"(?:({_STRING})|({_FLOAT})|([0-9]+)|({_NAME}))"  # first characters tell all but FLOAT/INT apart
 _TERM_RE = re.compile(rf"{_WS}{_TERM}{_WS},?")
 _ATOM_RE = re.compile(
     rf"{_WS}(?:({_NAME}){_WS}:{_WS})?({_NAME}){_WS}([+-]?){_WS}"
@@ -294,7 +294,7 @@ def _fast_atoms(text: str) -> list[Atom] | None:
 
 def _fast_terms(arguments: str) -> tuple[Term, ...] | None:
     terms: list[Term] = []
-    for floating, integer, string, name in _TERM_RE.findall(arguments):
+    for string, floating, integer, name in _TERM_RE.findall(arguments):
         if integer:
             if len(integer) > 1 and integer[0] == "0" and integer.strip("0") or len(integer) > 4000:
                 return None  # Lark reports the error

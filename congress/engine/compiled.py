@@ -45,6 +45,7 @@ class CompiledRule:
     head_args: tuple[Term, ...]
     body: tuple[Literal, ...]
     plans: dict = field(default_factory=dict)
+    feeds: dict = field(default_factory=dict)  # (position, deleting) -> plans a delta drives (dataflow)
 
     def variables(self) -> list[str]:
         """Every variable of the body, in order of first appearance."""

@@ -421,27 +421,34 @@ class _Propagation:
         flow = self.flow
         head = rule.head_key
         component = flow.component[head]
-        negative = rule.body[position].kind == NEGATIVE
         self.schedule(component)
+        spec, set_spec, sign = _feed_specs(rule, position, deleting)
         if flow.recursive[component]:
             if component not in self.recompute:
-                losing = deleting != negative
-                out = (self.doubtful if losing else self.seeds).setdefault(head, set())
-                spec = PlanSpec(SEED_DRIVER, position, None, "set")
-                get_plan(rule, spec, flow.relation)(rows, None, out, 0)
+                out = (self.doubtful if sign < 0 else self.seeds).setdefault(head, set())
+                get_plan(rule, set_spec, flow.relation)(rows, None, out, 0)
             return
         if component in self.recompute:
             return
-        key = rule.body[position].key
-        shared = sum(1 for lit in rule.body if lit.key == key) > 1
-        spec = PlanSpec(SEED_DRIVER, position, ("before" if deleting else "after") if shared else None)
         if len(rows) > LARGE_DELTA and (
             estimate(rule, spec, flow.relation, len(rows)) > estimate(rule, _FULL_COUNT, flow.relation, 1)
         ):
             self.recompute.add(component)  # evaluating the head afresh is cheaper than joining this delta
             return
-        sign = -1 if deleting else 1
-        if negative:
-            sign = -sign
         get_plan(rule, spec, flow.relation)(rows, rowset, self.counts_of(head), sign)
 
+
+def _feed_specs(rule: CompiledRule, position: int, deleting: bool) -> tuple[PlanSpec, PlanSpec, int]:
+    """The plans a change of body literal ``position`` drives (counting, and set for recursive heads) and
+    the sign of what they derive: negative when the head loses derivations. Cached on the rule."""
+    found = rule.feeds.get((position, deleting))
+    if found is None:
+        key = rule.body[position].key
+        shared = sum(1 for lit in rule.body if lit.key == key) > 1
+        spec = PlanSpec(SEED_DRIVER, position, ("before" if deleting else "after") if shared else None)
+        sign = -1 if deleting else 1
+        if rule.body[position].kind == NEGATIVE:
+            sign = -sign
+        set_spec = PlanSpec(SEED_DRIVER, position, None, "set")
+        found = rule.feeds[(position, deleting)] = (spec, set_spec, sign)
+    return found

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from congress.datalog.ast import Atom, Constant, Rule, Variable
+from congress.datalog.ast import Atom, Constant, Rule
 from congress.datalog.parser import parse_sequence_steps
 from congress.engine import query as querying
 from congress.engine.compiled import RelKey, compile_rule
@@ -65,7 +65,8 @@ def simulate(
                 answers = _delta_answers(engine, policy, parsed_query, changes)
             else:
                 answers = querying.select(engine, policy, parsed_query)
-            run.note(f"answer: {', '.join(sorted(map(str, answers))) or '(none)'}")
+            if trace:
+                run.note(f"answer: {', '.join(sorted(map(str, answers))) or '(none)'}")
         finally:
             run.undo()
     return SimulationResult(answers, "\n".join(run.lines) if trace else None)
@@ -293,10 +294,11 @@ class _Simulation:
         self.log.append(("rows", key, added, removed))
         self.pending.append((key, added, removed))
         self.pending_keys.add(key)
-        for row in added:
-            self.note(f"insert {target.name}:{atom.table}{tuple(plain_row(row))}")
-        for row in removed:
-            self.note(f"delete {target.name}:{atom.table}{tuple(plain_row(row))}")
+        if self.tracing:
+            for row in added:
+                self.note(f"insert {target.name}:{atom.table}{tuple(plain_row(row))}")
+            for row in removed:
+                self.note(f"delete {target.name}:{atom.table}{tuple(plain_row(row))}")
 
     def target_policy(self, theory: str | None) -> Policy:
         if theory is None:
@@ -336,6 +338,7 @@ class _Simulation:
 
 
 def _ground(atom: Atom) -> Row:
-    if any(isinstance(t, Variable) for t in atom.args) or atom.column_refs:
+    values = [t.value for t in atom.args if type(t) is Constant]
+    if len(values) != len(atom.args) or atom.column_refs:
         raise SimulateError(f"Error in simulate procedure: {atom} is not ground")
-    return tuple(norm(t.value) for t in atom.args)
+    return tuple(map(norm, values))
