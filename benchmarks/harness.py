@@ -8,14 +8,17 @@ of all of them into one table.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 Row = tuple[Any, ...]
+T = TypeVar("T")
 
 
 class BenchmarkMismatch(AssertionError):
@@ -46,6 +49,20 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     start = clock()
     value = fn()
     return clock() - start, value
+
+
+def time_checked(who: str, cases: Iterable[T], call: Callable[[T], Any], expected: Callable[[T], Any],
+                 describe: Callable[[T], str]) -> list[float]:
+    """Seconds of ``call(case)`` for each case, in order; a wrong answer raises BenchmarkMismatch."""
+    samples = []
+    gc.collect()
+    for case in cases:
+        seconds, answer = timed(partial(call, case))
+        want = expected(case)
+        if answer != want:
+            raise BenchmarkMismatch(f"{who}: {describe(case)} answered {answer}, expected {want}")
+        samples.append(seconds)
+    return samples
 
 
 def median(samples: Sequence[float]) -> float:

@@ -13,10 +13,10 @@ at the end.
 
 from __future__ import annotations
 
-import gc
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from benchmarks.cloud import (
@@ -28,7 +28,6 @@ from benchmarks.cloud import (
     loaded_pair,
 )
 from benchmarks.harness import (
-    BenchmarkMismatch,
     Result,
     Row,
     Target,
@@ -37,7 +36,7 @@ from benchmarks.harness import (
     median,
     p99,
     report,
-    timed,
+    time_checked,
 )
 
 POLICY = "w2"
@@ -92,19 +91,9 @@ def apply_duckdb(con: Any, change: Change) -> bool:
     return duckdb_error_for(con, change.server_id)
 
 
-def time_changes(apply: Callable[[Any, Change], bool], target: Any, todo: Sequence[Change],
-                 who: str) -> list[float]:
-    """Seconds per change, checking each answer against the change's known outcome."""
-    samples = []
-    gc.collect()
-    for change in todo:
-        seconds, answer = timed(lambda c=change: apply(target, c))
-        if answer != change.violates:
-            verb = "insert" if change.insert else "delete"
-            raise BenchmarkMismatch(f"{who}: after the {verb} of {change.server_id}, error(that server) "
-                                    f"is {answer}, expected {change.violates}")
-        samples.append(seconds)
-    return samples
+def describe(change: Change) -> str:
+    verb = "insert" if change.insert else "delete"
+    return f"error(that server) after the {verb} of {change.server_id}"
 
 
 def run(sizes: Sequence[int], repeat: int, seed: int) -> list[Result]:
@@ -113,8 +102,8 @@ def run(sizes: Sequence[int], repeat: int, seed: int) -> list[Result]:
         cloud = CloudData.generate(n, seed)
         engine, con = loaded_pair(cloud, POLICY)
         todo = changes(cloud, repeat, seed)
-        ours = time_changes(apply_engine, engine, todo, "engine")
-        theirs = time_changes(apply_duckdb, con, todo, "duckdb")
+        ours = time_checked("engine", todo, partial(apply_engine, engine), lambda c: c.violates, describe)
+        theirs = time_checked("duckdb", todo, partial(apply_duckdb, con), lambda c: c.violates, describe)
         violations = check_same_errors(engine, POLICY, con, f"after {len(todo)} changes at N={n}")
         ins, dels = ours[0::2], ours[1::2]
         medians[n] = median(ours)
