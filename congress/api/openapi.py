@@ -49,7 +49,7 @@ OPT_STR: Schema = {"type": ["string", "null"]}
 SCALAR: Schema = {"type": ["string", "number", "boolean", "null"]}
 ANY: Schema = {}
 # The library file format's list of the policies whose tables the rules use (informational).
-DEPENDS_ON: Schema = {"type": "array", "items": STR}
+DEPENDS_ON: Schema = {"type": ["array", "null"], "items": STR}
 
 _RULE_IN_POLICY = obj({"rule": STR}, {"name": OPT_STR, "comment": OPT_STR})
 _TABLE_SCHEMA = obj(
