@@ -12,7 +12,10 @@ unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from operator import attrgetter
 from typing import Any
 
 from benchmarks.cloud import (
@@ -36,8 +39,6 @@ from benchmarks.harness import (
     time_checked,
 )
 
-Case = tuple[Row, Row, bool]  # new server, its port, whether it violates the policy
-
 POLICY = "w4"
 ACTIONS = "w4_actions"
 DEFAULT_SIZES = "1e5"
@@ -46,33 +47,43 @@ TARGET = Target(1e-4, relative=False, text="<0.1 ms @1e5")
 TARGET_SIZE = 100_000
 
 
-def simulate_engine(engine: Any, server: Row, port: Row) -> list[str]:
-    sequence = f"{update_atom('nova', 'servers', '+', server)} {update_atom('neutronv2', 'ports', '+', port)}"
-    result = engine.simulate(POLICY, "error(x)", sequence, ACTIONS, delta=True)
+@dataclass(frozen=True, slots=True)
+class NewServer:
+    """A server that is not in the data yet, its port, and the simulate sequence inserting both."""
+
+    server: Row
+    port: Row
+    violates: bool
+    sequence: str
+
+    @classmethod
+    def make(cls, cloud: CloudData, k: int, violating: bool) -> NewServer:
+        server, port = cloud.new_server(k, violating)
+        sequence = " ".join([update_atom("nova", "servers", "+", server),
+                             update_atom("neutronv2", "ports", "+", port)])
+        return cls(server, port, violating, sequence)
+
+    @property
+    def expected(self) -> list[str]:
+        return [f'error+("{self.server[0]}")'] if self.violates else []
+
+
+def simulate_engine(engine: Any, case: NewServer) -> list[str]:
+    result = engine.simulate(POLICY, "error(x)", case.sequence, ACTIONS, delta=True)
     return sorted(str(answer) for answer in result.answers)
 
 
-def simulate_duckdb(con: Any, server: Row, port: Row) -> list[str]:
+def simulate_duckdb(con: Any, case: NewServer) -> list[str]:
     con.execute("BEGIN TRANSACTION")
-    duckdb_insert(con, "nova", "servers", server)
-    duckdb_insert(con, "neutronv2", "ports", port)
-    violates = duckdb_error_for(con, server[0])
+    duckdb_insert(con, "nova", "servers", case.server)
+    duckdb_insert(con, "neutronv2", "ports", case.port)
+    violates = duckdb_error_for(con, case.server[0])
     con.execute("ROLLBACK")
-    return [f'error+("{server[0]}")'] if violates else []
+    return [f'error+("{case.server[0]}")'] if violates else []
 
 
-def on(simulate: Callable[[Any, Row, Row], list[str]], target: Any) -> Callable[[Case], list[str]]:
-    """``simulate`` against ``target`` for one case."""
-    return lambda case: simulate(target, case[0], case[1])
-
-
-def expected_answer(case: Case) -> list[str]:
-    server, _, violating = case
-    return [f'error+("{server[0]}")'] if violating else []
-
-
-def describe(case: Case) -> str:
-    return f"simulate of new server {case[0][0]}"
+def describe(case: NewServer) -> str:
+    return f"simulate of new server {case.server[0]}"
 
 
 def run(sizes: Sequence[int], repeat: int, seed: int) -> list[Result]:
@@ -82,11 +93,12 @@ def run(sizes: Sequence[int], repeat: int, seed: int) -> list[Result]:
         engine, con = loaded_pair(cloud, POLICY)
         engine.create_policy(ACTIONS, "action")
         before = check_same_errors(engine, POLICY, con, "before simulating")
-        cases = [(*cloud.new_server(k, violating=k % 2 == 0), k % 2 == 0) for k in range(repeat)]
+        cases = [NewServer.make(cloud, k, violating=k % 2 == 0) for k in range(repeat)]
         # One side after the other: interleaving DuckDB calls doubled the engine's time per call
         # (caches), which is not what either side costs on its own.
-        ours = time_checked("engine", cases, on(simulate_engine, engine), expected_answer, describe)
-        theirs = time_checked("duckdb", cases, on(simulate_duckdb, con), expected_answer, describe)
+        expected = attrgetter("expected")
+        ours = time_checked("engine", cases, partial(simulate_engine, engine), expected, describe)
+        theirs = time_checked("duckdb", cases, partial(simulate_duckdb, con), expected, describe)
         after = check_same_errors(engine, POLICY, con, "after simulating")
         if after != before:
             raise BenchmarkMismatch(f"simulate changed error: {before} rows before, {after} after")

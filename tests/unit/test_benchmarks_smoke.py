@@ -147,10 +147,10 @@ def test_engine_simulate_equals_duckdb_and_leaves_no_trace(cloud: CloudData) -> 
     engine.create_policy(w4_simulate.ACTIONS, "action")
     before = engine_errors(engine, w4_simulate.POLICY)
     for k, violating in enumerate([True, False, True]):
-        server, port = cloud.new_server(k, violating)
-        answer = w4_simulate.simulate_engine(engine, server, port)
-        assert answer == w4_simulate.simulate_duckdb(con, server, port)
-        assert answer == ([f'error+("{server[0]}")'] if violating else [])
+        case = w4_simulate.NewServer.make(cloud, k, violating)
+        answer = w4_simulate.simulate_engine(engine, case)
+        assert answer == w4_simulate.simulate_duckdb(con, case)
+        assert answer == ([f'error+("{case.server[0]}")'] if violating else [])
     assert engine_errors(engine, w4_simulate.POLICY) == before == duckdb_errors(con)
 
 
