@@ -30,6 +30,13 @@ A delta much larger than the table a full evaluation would start from (a
 snapshot, a table filled by a new rule) makes the head be re-evaluated
 instead of joined with the delta, whichever ``plan.estimate`` finds cheaper.
 
+A new rule may be added *deferred* (the engine does so while nobody listens to
+changes): its head and every table downstream of it become *stale* -- left as
+they are, skipped by propagation -- until ``settle`` re-evaluates them all once,
+in topological order. Loading a policy rule by rule (``error`` before the
+``same_group`` it negates) then evaluates each table once instead of once per
+rule; everything that reads tables settles first.
+
 ``on_change(key, inserted, deleted)`` is called once per changed table, in
 topological order.
 """
@@ -62,6 +69,7 @@ class Dataflow:
         self.component: dict[RelKey, int] = {}
         self.members: list[list[RelKey]] = []
         self.recursive: list[bool] = []
+        self.stale: set[RelKey] = set()
         self.on_change: ChangeListener | None = None
 
     # -- tables ---------------------------------------------------------------
@@ -117,7 +125,10 @@ class Dataflow:
             run.base_changed(key, added, removed)
         run.finish()
 
-    def add_rule(self, rule: CompiledRule) -> None:
+    def add_rule(self, rule: CompiledRule, defer: bool = False) -> None:
+        """Add a rule and its derivations now, or (``defer``) mark what it changes stale."""
+        if not defer:
+            self.settle()
         if rule.head_key not in self.base:
             self.base[rule.head_key] = set(self.relation(rule.head_key).rows)
         self.rules_by_head.setdefault(rule.head_key, []).append(rule)
@@ -129,6 +140,9 @@ class Dataflow:
         run = _Propagation(self)
         # A new rule only adds derivations: every row stays valid, even in components it merges.
         self._restructure()
+        if defer:
+            self._mark_stale(rule.head_key)
+            return
         head_component = self.component[rule.head_key]
         if self.recursive[head_component]:
             self._derive_all(rule, run.seeds.setdefault(rule.head_key, set()))
@@ -149,7 +163,31 @@ class Dataflow:
                 return
         get_plan(rule, _FULL_SET, self.relation)(None, None, out, 0)
 
+    def _mark_stale(self, key: RelKey) -> None:
+        """``key``, its component and every table downstream of them become stale."""
+        pending = [key]
+        while pending:
+            key = pending.pop()
+            if key in self.stale:
+                continue
+            self.stale.add(key)
+            pending.extend(self.members[self.component[key]])
+            pending.extend(rule.head_key for rule, _ in self.readers.get(key, ()))
+
+    def settle(self) -> None:
+        """Re-evaluate the stale tables (see the module docstring), emitting their changes."""
+        if not self.stale:
+            return
+        run = _Propagation(self)
+        stale_components = {self.component[key] for key in self.stale}
+        self.stale = set()
+        run.recompute.update(stale_components)
+        for component in stale_components:
+            run.schedule(component)
+        run.finish()
+
     def remove_rule(self, rule: CompiledRule) -> None:
+        self.settle()
         run = _Propagation(self)
         if not self.recursive[self.component[rule.head_key]]:
             get_plan(rule, _FULL_COUNT, self.relation)(None, None, run.counts_of(rule.head_key), -1)
@@ -219,6 +257,8 @@ class _Propagation:
 
     def base_changed(self, key: RelKey, added: set[Row], removed: set[Row]) -> None:
         flow = self.flow
+        if key in flow.stale:  # its base is up to date; the rest waits for settle()
+            return
         component = flow.component[key]
         if flow.recursive[component]:
             self.doubtful.setdefault(key, set()).update(removed)
@@ -420,6 +460,8 @@ class _Propagation:
     ) -> None:
         flow = self.flow
         head = rule.head_key
+        if head in flow.stale:
+            return
         component = flow.component[head]
         self.schedule(component)
         spec, set_spec, sign = _feed_specs(rule, position, deleting)

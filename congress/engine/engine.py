@@ -5,6 +5,10 @@ rule may read another policy's or a datasource's tables and a change anywhere
 reaches everything that depends on it. This module does the bookkeeping
 around it: static checks, duplicate/arity/recursion rules, rule ids, and the
 streams of table deltas and execution requests emitted after each update.
+
+While nobody listens to those streams, new rules are added deferred (see
+``dataflow``): their tables are evaluated at the first read, once, however many
+rules arrived meanwhile. Every method that reads tables settles them first.
 """
 
 from __future__ import annotations
@@ -120,6 +124,7 @@ class PolicyEngine:
         if name in SYSTEM_POLICIES:
             raise PolicyNameInvalid(f"Cannot delete system policy {name}")
         with self._update():
+            self.flow.settle()
             for rule_id in list(policy.rules):
                 self._remove_rule(policy, rule_id)
             if policy.schema is not None:
@@ -166,6 +171,7 @@ class PolicyEngine:
         if rule_id not in target.rules:
             raise RuleNotExists("rule_not_exists")
         with self._update():
+            self.flow.settle()
             return self._remove_rule(target, rule_id)
 
     def rules(self, policy: str) -> list[StoredRule]:
@@ -266,7 +272,8 @@ class PolicyEngine:
             self._arity_uses.setdefault(key, Counter())[arity] += 1
         if compiled is not None:
             policy.compiled[stored.id] = compiled
-            self.flow.add_rule(compiled)
+            listened = self._quiet or self._delta_listeners or self._execution_listeners
+            self.flow.add_rule(compiled, defer=not listened)
         elif rule.head.table not in ("true", "false"):
             row = tuple(norm(t.value) for t in rule.head.args)
             self.flow.change_base([((policy.name, table_name(rule.head, policy.name)), [row], [])])
@@ -336,10 +343,12 @@ class PolicyEngine:
 
     # -- reading ----------------------------------------------------------------
     def select(self, policy: str, query: str | Atom | Sequence[Atom] | Rule) -> list[Atom | Rule]:
+        self.settle()
         return querying.select(self, self.policy(policy), query)
 
     def rows(self, policy: str, table: str) -> list[Row]:
         key = self.table_key(self.policy(policy), table)
+        self.settle()
         relation = self.flow.relations.get(key)
         return plain_rows(relation.rows) if relation is not None else []
 
@@ -373,17 +382,27 @@ class PolicyEngine:
         delta: bool = False,
         trace: bool = False,
     ) -> SimulationResult:
+        self.settle()
         with _collector_paused():
             return simulating.simulate(self, policy, query, sequence, action_policy, delta, trace)
 
     def explain(self, policy: str, atom: str | Atom) -> list[Proof]:
+        self.settle()
         return explaining.explain(self, self.policy(policy), atom)
+
+    def settle(self) -> None:
+        """Evaluate the tables whose rules were added deferred (emitting their changes)."""
+        if self.flow.stale:
+            with self._update():
+                self.flow.settle()
 
     # -- streams ------------------------------------------------------------------
     def add_delta_listener(self, listener: DeltaListener) -> None:
+        self.settle()  # from now on rules are evaluated as they come: a listener hears every change
         self._delta_listeners.append(listener)
 
     def add_execution_listener(self, listener: ExecutionListener) -> None:
+        self.settle()
         self._execution_listeners.append(listener)
 
     @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from congress.engine import PolicyEngine
+from congress.engine.interface import TableDelta
 from congress.exceptions import (
     MultipleRules,
     PolicyAlreadyExists,
@@ -31,6 +32,7 @@ def engine() -> PolicyEngine:
 
 
 def snapshot(engine: PolicyEngine) -> dict:
+    engine.settle()  # tables of rules added while nobody listened are evaluated at the first read
     return {
         "rules": {name: [(r.id, str(r.rule)) for r in engine.rules(name)] for name in engine.policy_names()},
         "rows": {key: dict(rel.rows) for key, rel in engine.flow.relations.items()},
@@ -220,3 +222,21 @@ def test_kinds_database_and_z3() -> None:
     assert answers(engine, "z", "r(x, y)") == ["r(1, 2)", "r(2, 1)"]
     engine.insert_rule("db", "s(x, y) :- t(x), and(x, 3, y)")
     assert engine.tables("db") == ["and", "p", "s", "t"]  # outside z3 policies `and` is a table
+
+
+def test_rules_added_while_nobody_listens_are_evaluated_at_the_first_read() -> None:
+    engine = PolicyEngine()
+    engine.create_datasource("ds", {"v": ["a"], "w": ["a"]})
+    engine.create_policy("t")
+    engine.update_table("ds", "v", insert=[(1,), (2,), (3,)])
+    engine.insert_rule("t", "p(x) :- ds:v(x), not q(x)")
+    engine.insert_rule("t", "q(x) :- ds:w(x)")
+    assert engine.flow.stale == {("t", "p"), ("t", "q")}
+    engine.update_table("ds", "w", insert=[(2,)])  # stale tables are left to the read
+    assert sorted(engine.rows("t", "p")) == [(1,), (3,)]
+    assert not engine.flow.stale
+    heard: list[TableDelta] = []
+    engine.add_delta_listener(heard.extend)
+    engine.insert_rule("t", "r(x) :- p(x)")  # someone listens: evaluated and emitted right away
+    assert not engine.flow.stale
+    assert [(d.table, sorted(d.inserted)) for d in heard] == [("r", [(1,), (3,)])]

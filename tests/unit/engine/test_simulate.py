@@ -11,6 +11,7 @@ from congress.exceptions import SimulateError
 
 
 def state(engine: PolicyEngine) -> dict:
+    engine.settle()  # tables of rules added while nobody listened are evaluated at the first read
     return {
         "rules": {name: [(r.id, str(r.rule)) for r in engine.rules(name)] for name in engine.policy_names()},
         "rows": {key: dict(rel.rows) for key, rel in engine.flow.relations.items() if rel.rows},
@@ -83,6 +84,7 @@ def test_insert_beats_delete_within_one_action() -> None:
 
 
 def _tables(engine: PolicyEngine) -> dict:
+    engine.settle()  # tables of rules added while nobody listened are evaluated at the first read
     return {key: set(rel.rows) for key, rel in engine.flow.relations.items() if rel.rows}
 
 
