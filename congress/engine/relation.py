@@ -34,9 +34,7 @@ class Relation:
         """The index on ``columns``, built now if no plan needed it before."""
         found = self.indexes.get(columns)
         if found is None:
-            found = {}
-            _index_add(found, columns, self.rows)
-            self.indexes[columns] = found
+            found = self.indexes[columns] = _index_build(columns, self.rows)
         return found
 
     def lookup(self, columns: Columns, values: tuple) -> Iterable[Row]:
@@ -67,6 +65,15 @@ class Relation:
         self.rows.clear()
         for index in self.indexes.values():
             index.clear()
+
+
+def _index_build(columns: Columns, rows: Iterable[Row]) -> dict:
+    """A new index: every bucket a list (``setdefault`` beats testing for a set bucket per row)."""
+    index: dict = {}
+    add = index.setdefault
+    for key, row in zip(map(itemgetter(*columns), rows), rows, strict=True):
+        add(key, []).append(row)
+    return index
 
 
 def _index_add(index: dict, columns: Columns, rows: Iterable[Row]) -> None:
