@@ -160,6 +160,7 @@ def builtin_of(atom: Atom, z3: bool = False) -> builtins.Builtin | None:
 @dataclass(frozen=True, slots=True)
 class _Context:
     z3: bool
+    action: bool
     schemas: SchemaLookup
     known_arity: ArityLookup
 
@@ -177,9 +178,11 @@ def check_rule(
     """Check one rule (or fact) and return it rewritten for evaluation.
 
     ``policy_kind`` matters for builtins: only ``z3`` policies know ``and``,
-    ``or`` and ``bnot``. Recursion is not checked here (see ``stratify``).
+    ``or`` and ``bnot``; and only ``action`` policies may describe updates of
+    another policy's table (``nova:p+(x) :- q(x)``: checked against ``nova:p``).
+    Recursion is not checked here (see ``stratify``).
     """
-    context = _Context(policy_kind == "z3", schemas, known_arity)
+    context = _Context(policy_kind == "z3", policy_kind == "action", schemas, known_arity)
     body = tuple(lit for lit in rule.body if not is_true_literal(lit))
     rule = Rule(rule.head, body, location=rule.location)
     _check_head(rule, context)
@@ -195,7 +198,8 @@ def _check_head(rule: Rule, context: _Context) -> None:
     head = rule.head
     if head.negated:
         raise _error(f"A rule head cannot be negated: {rule}", head)
-    if head.modal is None and head.theory is not None:
+    foreign_update = context.action and head.update is not None
+    if head.modal is None and head.theory is not None and not foreign_update:
         if rule.is_fact:
             raise _error(f"Fact {head} should not reference any policy: {head.theory}", head)
         raise _error(f"Non-modal rule head {head} should not reference any policy: {rule}", head)

@@ -19,7 +19,6 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any
 
 from congress.datalog import checks
@@ -178,23 +177,13 @@ class PolicyEngine:
         return list(self.policy(policy).rules.values())
 
     def check(self, policy: Policy, rule: Rule) -> Rule:
-        """The rule as checked and rewritten for ``policy`` (raises PolicySyntaxError).
-
-        Action policies may describe updates of other policies' tables
-        (``nova:p+(x) :- q(x)``): such a head is checked without its prefix.
-        """
-        head = rule.head
-        foreign_update = policy.kind == "action" and head.update is not None and head.theory is not None
-        if foreign_update:
-            rule = Rule(replace(head, theory=None), rule.body, location=rule.location)
+        """The rule as checked and rewritten for ``policy`` (raises PolicySyntaxError)."""
         checked = checks.check_rule(
             rule,
             policy_kind=policy.kind,
             schemas=self._schema_of,
             known_arity=lambda theory, table: self._known_arity(policy.name, theory, table),
         )
-        if foreign_update:
-            checked = Rule(replace(checked.head, theory=head.theory), checked.body, location=checked.location)
         if policy.kind != "action":
             for atom in (checked.head, *checked.body):
                 if atom.update is not None and atom is not checked.head:

@@ -226,3 +226,21 @@ def test_variable_type_is_plain():
     assert Constant("ACTIVE") in check_rule(
         parse_rule('b(x) :- nova:servers(x, status="ACTIVE")'), schemas=schemas
     ).body[0].args
+
+
+def test_action_policies_may_update_other_policies_tables():
+    """``nova:p+(x) :- q(x)`` in an action policy describes an update of nova:p; checked against its schema."""
+    def schemas(theory, table):
+        return ("id", "status") if (theory, table) == ("nova", "servers") else None
+
+    rule = check_rule(parse_rule("nova:servers+(status=s, id=x) :- reboot(x, s)"), policy_kind="action",
+                      schemas=schemas)
+    assert str(rule) == "nova:servers+(x, s) :- reboot(x, s)"
+    assert check_rule(parse_rule("nova:p-(x) :- q(x)"), policy_kind="action").head.theory == "nova"
+    with pytest.raises(PolicySyntaxError, match="should not reference any policy"):
+        check_rule(parse_rule("nova:p+(x) :- q(x)"))
+    with pytest.raises(PolicySyntaxError, match="should not reference any policy"):
+        check_rule(parse_rule("nova:p(x) :- q(x)"), policy_kind="action")  # not an update
+    with pytest.raises(PolicySyntaxError, match="arguments"):
+        check_rule(parse_rule("nova:servers+(x) :- q(x, y), r(y, x, x)"), policy_kind="action",
+                   known_arity=lambda theory, table: 2 if (theory, table) == ("nova", "servers") else None)
