@@ -229,7 +229,7 @@ def test_variable_type_is_plain():
 
 
 def test_action_policies_may_update_other_policies_tables():
-    """``nova:p+(x) :- q(x)`` in an action policy describes an update of nova:p; checked against its schema."""
+    """``nova:p+(x) :- q(x)`` in an action policy updates nova:p; it is checked against its schema."""
     def schemas(theory, table):
         return ("id", "status") if (theory, table) == ("nova", "servers") else None
 
