@@ -13,8 +13,10 @@ A step is one of:
 * an action call ``set(101, 5)`` declared by ``action("set")`` in the action
   policy, whose effects are the heads of the action policy's ``+``/``-`` rules
   (their unprefixed body tables read the simulated policy); several heads in one
-  statement (``q(1), r(1) :- true``) are one action. Within one action an
-  insert beats a delete of the same row.
+  statement (``q(1), r(1) :- true``) are one action. The action policy's plain
+  rules that read the events (``rebooting(x) :- reboot(x)``) are evaluated
+  first, in dependency order, and their tables are read like events. Within one
+  action an insert beats a delete of the same row.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from typing import TYPE_CHECKING
 from congress.datalog.ast import Atom, Constant, Rule
 from congress.datalog.parser import parse_sequence_steps
 from congress.engine import query as querying
-from congress.engine.compiled import RelKey, compile_rule
+from congress.engine.compiled import CompiledRule, RelKey, compile_rule
+from congress.engine.graph import components
 from congress.engine.interface import SimulationResult, StoredRule
 from congress.engine.plan import PlanSpec, get_plan
 from congress.engine.policy import Policy
@@ -213,12 +216,15 @@ class _Simulation:
         event_rows: dict[str, list[Row]] = {}
         for rule in events:
             event_rows.setdefault(rule.head.table, []).append(_ground(rule.head))
-        relations = {table: flow.relation((_EVENTS, table)) for table in event_rows}
+        helpers = self.helper_rules(set(event_rows))
+        derived = set(event_rows) | {rule.head.table for rule in helpers}
+        relations = {table: flow.relation((_EVENTS, table)) for table in derived}
         for table, rows in event_rows.items():
             relations[table].add(set(rows))
         effects: dict[tuple[str | None, str], dict[str, set[Row]]] = {}
         try:
-            for compiled, head in self.effect_rules(set(event_rows)):
+            self.derive_helpers(helpers, derived, relations)
+            for compiled, head in self.effect_rules(derived):
                 out: set[Row] = set()
                 if querying.fits(self.engine, compiled):
                     get_plan(compiled, _SET, flow.relation)(None, None, out, 0)
@@ -237,13 +243,53 @@ class _Simulation:
         relation = self.engine.flow.relations.get((self.actions.name, "action"))
         return {row[0] for row in relation.rows if len(row) == 1} if relation else set()
 
-    def effect_rules(self, event_tables: set[str]):
-        """The action policy's ``+``/``-`` rules these events trigger, compiled against the simulation."""
+    def helper_rules(self, event_tables: set[str]) -> list[Rule]:
+        """The action policy's plain rules that read (through each other) the tables of these events."""
+        reading = set(event_tables)
+        found: dict[int, Rule] = {}
+        grown = True
+        while grown:
+            grown = False
+            for stored in self.actions.rules.values():
+                rule = stored.rule
+                plain = rule.head.update is None and rule.head.modal is None and rule.body
+                if plain and id(rule) not in found and _reads(rule, reading):
+                    found[id(rule)] = rule
+                    reading.add(rule.head.table)
+                    grown = True
+        return list(found.values())
+
+    def derive_helpers(self, helpers: list[Rule], derived: set[str], relations: dict) -> None:
+        """Evaluate the helper rules into their event-side relations, component by component in
+        dependency order, each to its fixpoint."""
+        by_head: dict[str, list[Rule]] = {}
+        for rule in helpers:
+            by_head.setdefault(rule.head.table, []).append(rule)
+        edges = {table: {head for head, rules in by_head.items() if any(_reads(r, {table}) for r in rules)}
+                 for table in by_head}
+        compiled = dict(zip(map(id, helpers), self.compiled_against(helpers, derived), strict=True))
+        for component in components(list(by_head), edges):
+            grown = True
+            while grown:
+                grown = False
+                for table in component:
+                    for rule in by_head[table]:
+                        out: set[Row] = set()
+                        if querying.fits(self.engine, compiled[id(rule)]):
+                            get_plan(compiled[id(rule)], _SET, self.engine.flow.relation)(None, None, out, 0)
+                        new = out.difference(relations[table].rows)
+                        if new:
+                            relations[table].add(list(new))
+                            grown = True
+
+    def compiled_against(self, rules: list[Rule], derived: set[str]) -> list[CompiledRule]:
+        """Action policy rules compiled for this simulation: unprefixed tables of events and helpers are
+        the simulation's, the other unprefixed ones the simulated policy's. Cached across simulations."""
         actions, engine = self.actions, self.engine
         base_resolve = engine._resolver(actions)  # noqa: SLF001
 
         def resolve(atom: Atom):
-            if atom.theory is None and atom.update is None and atom.table in event_tables:
+            if atom.theory is None and atom.update is None and atom.table in derived:
                 return (_EVENTS, atom.table), None
             key, builtin = base_resolve(atom)
             if builtin is None and atom.theory is None:
@@ -251,18 +297,22 @@ class _Simulation:
             return key, builtin
 
         cache = engine.query_plans  # compiled plans are reused across simulations, forgotten with queries'
-        events = frozenset(event_tables)
-        for stored in actions.rules.values():
-            rule = stored.rule
-            if rule.head.update is None or not rule.body:
-                continue
-            if not any(lit.theory is None and lit.table in event_tables for lit in rule.body):
-                continue
-            cache_key = ("effect", actions.name, stored.id, self.policy.name, events)
+        tables = frozenset(derived)
+        found = []
+        for rule in rules:
+            cache_key = ("effect", actions.name, rule, self.policy.name, tables)
             compiled = cache.get(cache_key)
-            if compiled is None or compiled.rule is not rule:
+            if compiled is None:
                 compiled = cache[cache_key] = compile_rule(rule, actions.name, resolve)
-            yield compiled, rule.head
+            found.append(compiled)
+        return found
+
+    def effect_rules(self, derived: set[str]) -> list[tuple[CompiledRule, Atom]]:
+        """The action policy's ``+``/``-`` rules these events (or their helpers) trigger."""
+        rules = [stored.rule for stored in self.actions.rules.values()
+                 if stored.rule.head.update is not None and stored.rule.body and _reads(stored.rule, derived)]
+        return [(compiled, rule.head) for rule, compiled in zip(rules, self.compiled_against(rules, derived),
+                                                                  strict=True)]
 
     # -- rows -------------------------------------------------------------------
     def change_rows(self, atom: Atom, rows: list[Row], update: str) -> None:
@@ -335,6 +385,11 @@ class _Simulation:
             policy = engine.policies[name]
             policy.rules = {rule_id: policy.rules[rule_id] for rule_id in order}
         self.log.clear()
+
+
+def _reads(rule: Rule, tables: set[str]) -> bool:
+    """Whether the rule's body reads one of these unprefixed tables of the action policy."""
+    return any(lit.theory is None and lit.update is None and lit.table in tables for lit in rule.body)
 
 
 def _ground(atom: Atom) -> Row:

@@ -130,3 +130,25 @@ def _apply(engine: PolicyEngine, table: str, sign: str, a: int, b: int) -> None:
         engine.update_table("ds", table, insert=[row])
     else:
         engine.update_table("ds", table, delete=[row])
+
+
+def test_action_helper_rules_read_the_events() -> None:
+    """Plain rules of the action policy derive from the action's events (in chains, with negation) and
+    feed its update rules; a prefixed update head changes the other policy's table."""
+    engine = PolicyEngine()
+    engine.create_datasource("nova", {"servers": ["id", "status"]})
+    engine.update_table("nova", "servers", insert=[("s1", "ACTIVE"), ("s2", "ACTIVE"), ("s3", "ACTIVE")])
+    engine.create_policy("pol")
+    engine.insert_rule("pol", 'down(x) :- nova:servers(x, "SHUTOFF")')
+    engine.insert_rule("pol", 'protected("s3")')
+    engine.create_policy("acts", "action")
+    for text in ('action("stop")', "stopping(x) :- stop(x), not refused(x)",
+                 "refused(x) :- stop(x), protected(x)", "chosen(x) :- stopping(x)",
+                 'nova:servers-(x, s) :- chosen(x), nova:servers(x, s)',
+                 'nova:servers+(x, "SHUTOFF") :- chosen(x)'):
+        engine.insert_rule("acts", text)
+    before = state(engine)
+    result = engine.simulate("pol", "down(x)", 'stop("s1") stop("s3")', "acts")
+    assert sorted(str(a) for a in result.answers) == ['down("s1")']
+    assert state(engine) == before
+    assert engine.select("pol", "down(x)") == []
