@@ -38,11 +38,12 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
-from congress.datalog.ast import MODALS, Atom, ColumnRef, Constant, Location, Rule, Term, Variable
+from congress.datalog.ast import MODALS, Atom, ColumnRef, Constant, Location, Rule, Term, Value, Variable
 from congress.exceptions import MultipleRules, PolicySyntaxError
 
 __all__ = [
     "Query",
+    "parse_ground_updates",
     "parse_query",
     "parse_rule",
     "parse_rules",
@@ -266,46 +267,76 @@ _SEPARATORS_RE = re.compile(rf"{_WS}(?:[;.]{_WS})*")
 _KEYWORDS = frozenset(("not", "NOT"))
 
 
-def _fast_atoms(text: str) -> list[Atom] | None:
-    """The atoms of a text made only of plain atoms with argument lists of constants and variables,
-    one per statement, exactly as Lark would build them; None for any other text (Lark reads it)."""
+def _fast_scan(text: str) -> list[re.Match] | None:
+    """One match of ``_ATOM_RE`` per statement of a text made only of plain atoms with argument lists;
+    None for any other text."""
     if type(text) is not str:
         return None
     position = _SEPARATORS_RE.match(text).end()
     end = len(text)
-    atoms = []
+    found = []
     while position < end:
-        found = _ATOM_RE.match(text, position)
-        if found is None:
+        atom = _ATOM_RE.match(text, position)
+        if atom is None or atom.group(2) in _KEYWORDS or atom.group(1) in _KEYWORDS:
             return None
+        found.append(atom)
+        position = atom.end()
+    return found
+
+
+def _fast_atoms(text: str) -> list[Atom] | None:
+    """The atoms of a text made only of plain atoms with argument lists of constants and variables,
+    one per statement, exactly as Lark would build them; None for any other text (Lark reads it)."""
+    matches = _fast_scan(text)
+    if matches is None:
+        return None
+    atoms = []
+    for found in matches:
         theory, table, update, arguments = found.group(1, 2, 3, 4)
-        if table in _KEYWORDS or theory in _KEYWORDS:
+        terms = _fast_terms(arguments) if arguments else ()
+        if terms is None:
             return None
-        args = _fast_terms(arguments) if arguments else ()
-        if args is None:
-            return None
+        args = tuple(t if type(t) is Variable else Constant(t) for t in terms)
         start = found.start(1) if theory else found.start(2)
         line = text.count("\n", 0, start) + 1
         column = start - text.rfind("\n", 0, start)
         atoms.append(Atom(table, args, theory, None, update or None, location=Location(line, column)))
-        position = found.end()
     return atoms
 
 
-def _fast_terms(arguments: str) -> tuple[Term, ...] | None:
-    terms: list[Term] = []
+def parse_ground_updates(text: str) -> list[tuple[str | None, str, str, tuple[Value, ...]]] | None:
+    """A simulate sequence made only of ground update atoms (``nova:servers+("id", 1) p-(2)``), as
+    ``(theory, table, "+" or "-", values)``, without building the AST; None for any other text.
+    The values are those ``parse_sequence`` would put in the atoms' constants."""
+    matches = _fast_scan(text)
+    if matches is None:
+        return None
+    updates = []
+    for found in matches:
+        theory, table, update, arguments = found.group(1, 2, 3, 4)
+        values = _fast_terms(arguments) if arguments else ()
+        if not update or values is None or any(type(v) is Variable for v in values):
+            return None
+        updates.append((theory, table, update, values))
+    return updates
+
+
+def _fast_terms(arguments: str) -> tuple[Value | Variable, ...] | None:
+    """The values of an argument list's constants (Lark's value semantics) and its variables;
+    None if Lark has an error to report."""
+    terms: list[Value | Variable] = []
     for string, floating, integer, name in _TERM_RE.findall(arguments):
-        if integer:
+        if string:
+            terms.append(string[1:-1])
+        elif integer:
             if len(integer) > 1 and integer[0] == "0" and integer.strip("0") or len(integer) > 4000:
-                return None  # Lark reports the error
-            terms.append(Constant(int(integer)))
+                return None
+            terms.append(int(integer))
         elif floating:
             value = float(floating)
             if not math.isfinite(value):
                 return None
-            terms.append(Constant(value))
-        elif string:
-            terms.append(Constant(string[1:-1]))
+            terms.append(value)
         elif name in _KEYWORDS:
             return None
         else:

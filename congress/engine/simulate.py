@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from congress.datalog.ast import Atom, Constant, Rule
-from congress.datalog.parser import parse_sequence_steps
+from congress.datalog.parser import parse_ground_updates, parse_sequence_steps
 from congress.engine import query as querying
 from congress.engine.compiled import CompiledRule, RelKey, compile_rule
 from congress.engine.graph import components
@@ -57,10 +57,13 @@ def simulate(
     if actions is None:
         raise SimulateError(f"Error in simulate procedure: unknown action policy {action_policy}")
     parsed_query = _parse_query(query)
-    steps = _parse_sequence(sequence)
+    ground = parse_ground_updates(sequence) if isinstance(sequence, str) else None  # the common case, fast
+    steps = [] if ground is not None else _parse_sequence(sequence)
     run = _Simulation(engine, policy, actions, trace)
     with engine.quiet() as changes:
         try:
+            for theory, table, update, values in ground or ():
+                run.change_rows(theory, table, [tuple(map(norm, values))], update)
             for step in steps:
                 run.step(step)
             run.flush()
@@ -160,7 +163,7 @@ class _Simulation:
             if rule.body:
                 self.change_rule(rule)
             else:
-                self.change_rows(rule.head, [_ground(rule.head)], rule.head.update)
+                self.change_rows(rule.head.theory, rule.head.table, [_ground(rule.head)], rule.head.update)
         if events:
             self.act(events)
 
@@ -235,9 +238,8 @@ class _Simulation:
                 relation.clear()
         self.note(f"action {', '.join(str(rule.head) for rule in events)}")
         for (theory, table), change in effects.items():
-            atom = Atom(table, theory=theory)
-            self.change_rows(atom, list(change["-"] - change["+"]), "-")
-            self.change_rows(atom, list(change["+"]), "+")
+            self.change_rows(theory, table, list(change["-"] - change["+"]), "-")
+            self.change_rows(theory, table, list(change["+"]), "+")
 
     def declared_actions(self) -> set[str]:
         relation = self.engine.flow.relations.get((self.actions.name, "action"))
@@ -315,24 +317,24 @@ class _Simulation:
                                                                   strict=True)]
 
     # -- rows -------------------------------------------------------------------
-    def change_rows(self, atom: Atom, rows: list[Row], update: str) -> None:
+    def change_rows(self, theory: str | None, table: str, rows: list[Row], update: str) -> None:
         if not rows:
             return
         engine = self.engine
-        target = self.target_policy(atom.theory)
-        key = (target.name, atom.table)
+        target = self.target_policy(theory)
+        key = (target.name, table)
         if key in self.pending_keys:
             self.flush()
-        width = engine._known_arity(target.name, target.name, atom.table)  # noqa: SLF001
+        width = engine._known_arity(target.name, target.name, table)  # noqa: SLF001
         if width is None:  # a table nothing uses yet: its rows still share one width
             present = engine.flow.relation(key).rows
             width = len(next(iter(present))) if present else len(rows[0])
-        if target.schema is not None and atom.table not in target.schema:
-            raise SimulateError(f"Error in simulate procedure: {target.name} has no table {atom.table}")
+        if target.schema is not None and table not in target.schema:
+            raise SimulateError(f"Error in simulate procedure: {target.name} has no table {table}")
         for row in rows:
             if width is not None and len(row) != width:
                 raise SimulateError(
-                    f"Error in simulate procedure: {atom.table} has {width} columns, not {len(row)}"
+                    f"Error in simulate procedure: {table} has {width} columns, not {len(row)}"
                 )
         base = engine.flow.base_rows(key)
         if update == "+":
@@ -346,9 +348,9 @@ class _Simulation:
         self.pending_keys.add(key)
         if self.tracing:
             for row in added:
-                self.note(f"insert {target.name}:{atom.table}{tuple(plain_row(row))}")
+                self.note(f"insert {target.name}:{table}{tuple(plain_row(row))}")
             for row in removed:
-                self.note(f"delete {target.name}:{atom.table}{tuple(plain_row(row))}")
+                self.note(f"delete {target.name}:{table}{tuple(plain_row(row))}")
 
     def target_policy(self, theory: str | None) -> Policy:
         if theory is None:

@@ -89,6 +89,21 @@ def test_fast_atoms_equal_lark_statements(text):
         assert statement.location == atom.location
 
 
+@PROPERTY
+@given(sequence_text())
+def test_ground_updates_are_the_sequence_rules_values(text):
+    """``parse_ground_updates`` answers exactly for texts of ground update atoms, with their values."""
+    updates = parser.parse_ground_updates(text)
+    atoms = parser._fast_atoms(text)
+    ground = atoms is not None and all(a.update and a.is_ground() for a in atoms)
+    assert (updates is not None) == ground
+    if updates is not None:
+        assert updates == [(a.theory, a.table, a.update, tuple(t.value for t in a.args)) for a in atoms]
+        assert [tuple(map(type, values)) for *_, values in updates] == [
+            tuple(type(t.value) for t in a.args) for a in atoms
+        ]
+
+
 def outcome(parse, text):
     try:
         result = parse(text)
@@ -125,6 +140,8 @@ def test_common_texts_take_the_fast_path():
         'nova:servers+("srv-1", "web", 3, 2.5)', 'neutronv2:ports+("p-1", "srv-1", "net-9")'
     ]
     assert [type(t.value) for t in steps[0][0].head.args] == [str, str, int, float]
+    assert parser.parse_ground_updates(sequence)[0] == ("nova", "servers", "+", ("srv-1", "web", 3, 2.5))
+    assert parser.parse_ground_updates("p+(x)") is None and parser.parse_ground_updates("set(1)") is None
 
 
 def test_texts_outside_the_fast_path_still_parse_or_fail_as_before():
