@@ -338,14 +338,19 @@ class _Propagation:
                 for rule in flow.rules_by_head.get(key, ()):
                     if not any(lit.key in start for lit in rule.body):  # the others wait for semi-naive
                         get_plan(rule, _FULL_SET, flow.relation)(None, None, start[key], 0)
-            self.semi_naive(members, start)
-            new = [set(rel.rows) for rel in relations]
-            for rel, rows in zip(relations, old, strict=True):
-                rel.clear()
-                rel.add_counted(rows)
-            for key, before, after in zip(members, old, new, strict=True):
+            new = self.semi_naive(members, start)  # every row: the relations were empty
+            if len(members) == 1 and not old[0]:  # a first evaluation: readers join the rows in place
+                self.apply(members[0], [], new[0], stored=True)
+                return
+            changes = []
+            for rel, before, after in zip(relations, old, new, strict=True):
                 deleted = [r for r in before if r not in after]
-                self.apply(key, deleted, dict.fromkeys([r for r in after if r not in before], 1))
+                inserted = [r for r in after if r not in before]
+                rel.remove(inserted)  # back to the state before, touching only the difference, for
+                rel.add(deleted)  # apply() to feed the readers one member at a time
+                changes.append((deleted, inserted))
+            for key, (deleted, inserted) in zip(members, changes, strict=True):
+                self.apply(key, deleted, dict.fromkeys(inserted, 1))
         else:
             start = {key: self.seeds.pop(key, set()) for key in members}
             doubtful = {key: self.doubtful.pop(key, set()) for key in members}
@@ -355,7 +360,7 @@ class _Propagation:
             added = self.semi_naive(members, start)
             if len(members) == 1 and not removed[members[0]]:
                 # Insertions only: readers can join them in place (self-join filters see the old state).
-                self.apply(members[0], [], dict.fromkeys(added[0], 1), stored=True)
+                self.apply(members[0], [], added[0], stored=True)
                 return
             for key, rel, rows in zip(members, relations, added, strict=True):
                 rel.remove(list(rows))  # every member back to the state before, for apply() to feed
@@ -432,8 +437,11 @@ class _Propagation:
         return [added[key] for key in members]
 
     # -- applying a table's change and feeding its readers ------------------------
-    def apply(self, key: RelKey, deleted: list[Row], inserted: dict[Row, int], stored: bool = False) -> None:
-        """Change a table (``stored``: the insertions are already in it) and feed its readers."""
+    def apply(
+        self, key: RelKey, deleted: list[Row], inserted: dict[Row, int] | set[Row], stored: bool = False
+    ) -> None:
+        """Change a table and feed its readers. ``inserted`` maps new rows to their counts, or (``stored``:
+        they are in the table already) is just the set of them."""
         if not deleted and not inserted:
             return
         flow = self.flow

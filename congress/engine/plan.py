@@ -182,6 +182,9 @@ class _Generator:
 
     def bind_row(self, row: str, args, skip_columns: frozenset[int] = frozenset()) -> None:
         """Bind/check the columns of ``row`` against ``args`` (columns in skip_columns already matched)."""
+        if self.unpackable(args, skip_columns):
+            self.emit(f"{self.unpack_targets(args, skip_columns)} = {row}")
+            return
         for col, term in enumerate(args):
             if col in skip_columns:
                 continue
@@ -192,6 +195,27 @@ class _Generator:
                     self.emit(f"{local} = {row}[{col}]")
             else:
                 self.emit(f"if {row}[{col}] != {self.expr(term)}: continue")
+
+    def unpackable(self, args, skip_columns: frozenset[int]) -> bool:
+        """Whether one tuple unpacking binds the row best: every column not already matched a new, distinct
+        variable, at least half of the columns used (unpacking stores every column; indexing costs more
+        per column)."""
+        free = [t for c, t in enumerate(args) if c not in skip_columns]
+        if not all(isinstance(t, Variable) and t.name not in self.names for t in free):
+            return False
+        names = [t.name for t in free]
+        return len(set(names)) == len(names) and 2 * sum(n in self.needed for n in names) >= len(args)
+
+    def unpack_targets(self, args, skip_columns: frozenset[int]) -> str:
+        """``v0, _, v1,``: binds the needed variables (see ``unpackable``)."""
+        targets = []
+        for col, term in enumerate(args):
+            if col not in skip_columns and term.name in self.needed:
+                targets.append(f"v{len(self.names)}")
+                self.names[term.name] = targets[-1]
+            else:
+                targets.append("_")
+        return ", ".join(targets) + ","
 
     # -- literals -------------------------------------------------------------
     def filtered(self, position: int) -> bool:
@@ -210,20 +234,28 @@ class _Generator:
             row = self.row_var()
             self.emit(f"{row} = {self.tuple_expr([self.expr(t) for t in lit.args])}")
             self.emit(f"if {row} not in {rows}: continue")
+            if self.filtered(position):
+                self.emit(f"if {row} in dset: continue")
         elif bound_cols:
             index = self.obj(relation.index(bound_cols))
             exprs = [self.expr(lit.args[c]) for c in bound_cols]
             key = exprs[0] if len(exprs) == 1 else self.tuple_expr(exprs)
-            row = self.row_var()
             self.hoisted.append(f"    g{index} = {index}.get")
-            self.emit(f"for {row} in g{index}({key}, ()):")
-            self.depth += 1
-            self.bind_row(row, lit.args, frozenset(bound_cols))
+            self.loop(position, lit.args, f"g{index}({key}, ())", frozenset(bound_cols))
         else:
-            row = self.row_var()
-            self.emit(f"for {row} in {self.obj(relation.rows)}:")
+            self.loop(position, lit.args, self.obj(relation.rows), frozenset())
+
+    def loop(self, position: int, args, rows: str, matched: frozenset[int]) -> None:
+        """``for`` over candidate rows binding ``args`` (columns in ``matched`` already match); the row is
+        unpacked in the loop header when nothing else needs it."""
+        if not self.filtered(position) and self.unpackable(args, matched):
+            self.emit(f"for {self.unpack_targets(args, matched)} in {rows}:")
             self.depth += 1
-            self.bind_row(row, lit.args)
+            return
+        row = self.row_var()
+        self.emit(f"for {row} in {rows}:")
+        self.depth += 1
+        self.bind_row(row, args, matched)
         if self.filtered(position):
             self.emit(f"if {row} in dset: continue")
 

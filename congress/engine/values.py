@@ -22,10 +22,18 @@ from congress.datalog.ast import Value
 Row = tuple[Any, ...]
 
 
+_wrapped = False  # whether any IFloat was ever made: until then no row needs unwrapping
+
+
 class IFloat(float):
     """An integral float (``3.0``) that never equals the int ``3``."""
 
     __slots__ = ()
+
+    def __new__(cls, value: float) -> IFloat:
+        global _wrapped
+        _wrapped = True
+        return float.__new__(cls, value)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, float) and float.__eq__(self, other)
@@ -52,6 +60,8 @@ def plain(value: Any) -> Any:
 
 
 def plain_row(row: Row) -> Row:
+    if not _wrapped:
+        return row
     for value in row:
         if type(value) is IFloat:
             return tuple(plain(v) for v in row)
@@ -61,7 +71,7 @@ def plain_row(row: Row) -> Row:
 def plain_rows(rows: Iterable[Row]) -> list[Row]:
     """User-facing rows; when no value is an ``IFloat`` (one C-level scan) they are returned as is."""
     rows = list(rows)
-    if IFloat in set(map(type, chain.from_iterable(rows))):
+    if _wrapped and IFloat in set(map(type, chain.from_iterable(rows))):
         return [plain_row(row) for row in rows]
     return rows
 
