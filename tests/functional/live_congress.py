@@ -15,6 +15,9 @@ import requests
 TIMEOUT_S = 30
 
 
+SYSTEM_POLICIES = ("classification", "action")
+
+
 class CongressApi:
     def __init__(self, url: str) -> None:
         self.v1 = url + "/v1"
@@ -71,6 +74,15 @@ class CongressApi:
 
     def delete_policy(self, name: str) -> None:
         self._call("DELETE", f"/policies/{name}", 200)
+
+    def clear_policies(self) -> None:
+        """Delete every policy but the system ones, and every rule of those (rules keep datasources alive)."""
+        for policy in self._call("GET", "/policies", 200)["results"]:
+            if policy["name"] not in SYSTEM_POLICIES:
+                self.delete_policy(policy["name"])
+                continue
+            for rule in self._call("GET", f"/policies/{policy['name']}/rules", 200)["results"]:
+                self._call("DELETE", f"/policies/{policy['name']}/rules/{rule['id']}", 200)
 
     def add_rule(self, policy: str, rule: str) -> str:
         return self._call("POST", f"/policies/{policy}/rules", 201, json={"rule": rule})["id"]

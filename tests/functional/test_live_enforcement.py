@@ -74,6 +74,7 @@ def api(env, congress_server) -> Iterator[CongressApi]:
     for name in ("nova", "neutronv2"):
         api.wait_initialized(name)
     yield api
+    api.clear_policies()
     for name in ("nova", "neutronv2"):
         api.delete_datasource(name)
 
