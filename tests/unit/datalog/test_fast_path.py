@@ -113,15 +113,21 @@ def outcome(parse, text):
     return [(repr(r), getattr(r, "location", None)) for r in rules]
 
 
+def lark_steps(text):
+    steps = []
+    for statement in parser._statements(text):
+        parser._check_heads(statement)
+        body = statement.body or ()
+        steps.append(tuple(parser.Rule(h, body, location=h.location) for h in statement.heads))
+    return steps
+
+
 @PROPERTY
 @given(sequence_text())
 def test_entry_points_answer_as_lark_alone(text):
     """Each public entry point gives the same result or error with and without the fast path."""
     lark_only = {
-        parser.parse_sequence_steps: lambda t: [
-            tuple(parser.Rule(h, s.body or (), location=h.location) for h in s.heads)
-            for s in parser._statements(t)
-        ],
+        parser.parse_sequence_steps: lark_steps,
         parser.parse_rules: lambda t: [parser._to_rule(s) for s in parser._statements(t)],
         parser.parse_rule: lambda t: parser._to_rule(parser._single(parser._statements(t))),
     }
