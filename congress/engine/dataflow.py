@@ -338,9 +338,10 @@ class _Propagation:
                 for rule in flow.rules_by_head.get(key, ()):
                     if not any(lit.key in start for lit in rule.body):  # the others wait for semi-naive
                         get_plan(rule, _FULL_SET, flow.relation)(None, None, start[key], 0)
-            new = self.semi_naive(members, start)  # every row: the relations were empty
+            self.semi_naive(members, start, collect=False)
+            new = [rel.rows for rel in relations]  # every row is new: the relations were empty
             if len(members) == 1 and not old[0]:  # a first evaluation: readers join the rows in place
-                self.apply(members[0], [], new[0], stored=True)
+                self.apply(members[0], [], new[0].keys(), stored=True)
                 return
             changes = []
             for rel, before, after in zip(relations, old, new, strict=True):
@@ -412,8 +413,11 @@ class _Propagation:
         rules = flow.rules_by_head[key]
         return any(get_plan(rule, spec, flow.relation)([row], None, None, 0) for rule in rules)
 
-    def semi_naive(self, members: list[RelKey], start: dict[RelKey, set[Row]]) -> list[set[Row]]:
-        """Add ``start`` and everything it derives inside the component; return what was added."""
+    def semi_naive(
+        self, members: list[RelKey], start: dict[RelKey, set[Row]], collect: bool = True
+    ) -> list[set[Row]]:
+        """Add ``start`` and everything it derives inside the component; return what was added
+        (unless not ``collect``: empty sets then)."""
         flow = self.flow
         inside = set(members)
         added = {key: set() for key in members}
@@ -424,8 +428,9 @@ class _Propagation:
             if not delta:
                 break
             for key, rows in delta.items():
-                flow.relations[key].add(list(rows))
-                added[key] |= rows
+                flow.relations[key].add(rows)
+                if collect:
+                    added[key] |= rows
             derived: dict[RelKey, set[Row]] = {}
             for key, rows in delta.items():
                 for rule, position in flow.readers.get(key, ()):
@@ -438,7 +443,11 @@ class _Propagation:
 
     # -- applying a table's change and feeding its readers ------------------------
     def apply(
-        self, key: RelKey, deleted: list[Row], inserted: dict[Row, int] | set[Row], stored: bool = False
+        self,
+        key: RelKey,
+        deleted: list[Row],
+        inserted: dict[Row, int] | AbstractSet[Row],
+        stored: bool = False,
     ) -> None:
         """Change a table and feed its readers. ``inserted`` maps new rows to their counts, or (``stored``:
         they are in the table already) is just the set of them."""

@@ -41,7 +41,7 @@ class Relation:
         key = values[0] if len(columns) == 1 else values
         return self.index(columns).get(key, ())
 
-    def add(self, rows: list[Row], count: int = 1) -> None:
+    def add(self, rows: Iterable[Row], count: int = 1) -> None:
         """Add rows that are not present yet, each with ``count`` derivations."""
         self.rows.update(dict.fromkeys(rows, count))
         for columns, index in self.indexes.items():
