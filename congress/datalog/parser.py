@@ -315,7 +315,7 @@ def parse_ground_updates(text: str) -> list[tuple[str | None, str, str, tuple[Va
     for found in matches:
         theory, table, update, arguments = found.group(1, 2, 3, 4)
         values = _fast_terms(arguments) if arguments else ()
-        if not update or values is None or any(type(v) is Variable for v in values):
+        if not update or values is None or Variable in map(type, values):
             return None
         updates.append((theory, table, update, values))
     return updates

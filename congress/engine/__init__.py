@@ -15,7 +15,8 @@ How it is built, one module per job:
 * ``graph`` / ``dataflow``: all policies' tables in one graph, processed by
   strongly connected components in topological order; counting for
   non-recursive tables, semi-naive insertion and delete-and-rederive for
-  recursive ones (``materialized``/``z3`` policies).
+  recursive ones (``materialized``/``z3`` policies). Rules added while nobody
+  listens leave their tables stale until the first read evaluates them once.
 * ``policy`` / ``engine``: policies, rule bookkeeping and checks, datasource
   data, the streams of table deltas and execution requests.
 * ``query``, ``simulate``, ``explain``: reading, what-if, and why.
