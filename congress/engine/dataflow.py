@@ -58,6 +58,7 @@ ChangeListener = Callable[[RelKey, list[Row], list[Row]], None]
 _FULL_COUNT = PlanSpec(emit="count")
 _FULL_SET = PlanSpec(emit="set")
 LARGE_DELTA = 1000  # below this many rows a delta is always joined, without estimating
+_SET_TYPES = (set, frozenset, type({}.keys()))  # taken as they are (an isinstance of the ABC costs more)
 
 
 class Dataflow:
@@ -113,11 +114,11 @@ class Dataflow:
                 if not rows:
                     run.apply(key, [], dict.fromkeys(inserted, 1))
                     continue
-                inserted = inserted if isinstance(inserted, AbstractSet) else set(inserted)
+                inserted = inserted if type(inserted) in _SET_TYPES else set(inserted)
                 removed = [row for row in dict.fromkeys(deleted) if row in rows and row not in inserted]
                 run.apply(key, removed, dict.fromkeys(inserted.difference(rows), 1))
                 continue
-            inserted = inserted if isinstance(inserted, AbstractSet) else set(inserted)
+            inserted = inserted if type(inserted) in _SET_TYPES else set(inserted)
             removed = base.intersection(deleted)
             base.difference_update(removed)
             added = inserted.difference(base)

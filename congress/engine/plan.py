@@ -145,6 +145,7 @@ class _Generator:
         self.rows = 0
         self.needed = _needed_variables(rule, spec.emit == "bindings")
         self.hoisted: list[str] = []  # lines run once before the loops
+        self.head_row: str | None = None  # a row variable holding exactly the head tuple, to reuse
 
     # -- helpers ------------------------------------------------------------
     def obj(self, value: object) -> str:
@@ -206,6 +207,11 @@ class _Generator:
         names = [t.name for t in free]
         return len(set(names)) == len(names) and 2 * sum(n in self.needed for n in names) >= len(args)
 
+    def is_head_row(self, args, matched: frozenset[int]) -> bool:
+        """Whether rows of this literal are the head's tuples themselves (``p(x, y) :- q(x, y), ...``)."""
+        return (self.head_row is None and not matched and tuple(args) == tuple(self.rule.head_args)
+                and self.unpackable(args, matched))
+
     def unpack_targets(self, args, skip_columns: frozenset[int]) -> str:
         """``v0, _, v1,``: binds the needed variables (see ``unpackable``)."""
         targets = []
@@ -248,7 +254,8 @@ class _Generator:
     def loop(self, position: int, args, rows: str, matched: frozenset[int]) -> None:
         """``for`` over candidate rows binding ``args`` (columns in ``matched`` already match); the row is
         unpacked in the loop header when nothing else needs it."""
-        if not self.filtered(position) and self.unpackable(args, matched):
+        is_head = self.is_head_row(args, matched)
+        if not is_head and not self.filtered(position) and self.unpackable(args, matched):
             self.emit(f"for {self.unpack_targets(args, matched)} in {rows}:")
             self.depth += 1
             return
@@ -256,6 +263,8 @@ class _Generator:
         self.emit(f"for {row} in {rows}:")
         self.depth += 1
         self.bind_row(row, args, matched)
+        if is_head:
+            self.head_row = row
         if self.filtered(position):
             self.emit(f"if {row} in dset: continue")
 
@@ -299,6 +308,8 @@ class _Generator:
         if spec.seed == SEED_DRIVER:
             self.emit("for r0 in delta:")
             self.depth += 1
+            if self.is_head_row(rule.body[spec.driver].args, frozenset()):
+                self.head_row = "r0"
             self.bind_row("r0", rule.body[spec.driver].args)
             skip = spec.driver
         elif spec.seed == SEED_HEAD:
@@ -338,6 +349,7 @@ class _Generator:
         if emit in ("count", "set"):
             head_args = self.rule.head_args
             head = self.tuple_expr([self.expr(t) for t in head_args]) if head_args else "()"
+            head = self.head_row or head
             if emit == "count" and counted_at is not None:
                 self.emit("_c += 1")
                 self.depth = counted_at
