@@ -21,7 +21,9 @@ oslo.messaging keeps reconnecting (forever), while ``publish`` and later calls
 give up after ``retry`` attempts with ServiceUnavailable. Stopping a consumer
 takes up to one broker poll interval (about 1 s, 5 s with AMQP heartbeats), so
 ``unsubscribe``/``unregister_service`` finish that in the background and
-``close`` waits for all of them at once.
+``close`` waits for all of them at once. Each consumer also gets an (unused)
+queue of its own; with oslo.messaging's default ``amqp_auto_delete = false``
+these stay on the broker, empty, after their consumer stops.
 """
 
 from __future__ import annotations
@@ -302,7 +304,17 @@ class MessagingBus:
     def _start_server(
         self, topic: str, endpoint: object, serializer: _CodecSerializer | None, pool_size: int | None = None
     ) -> oslo_messaging.MessageHandlingServer:
-        target = oslo_messaging.Target(exchange=self.namespace, topic=topic, server=self.node_id)
+        """A consumer of ``topic`` whose queues are declared and bound before this returns.
+
+        Its ``server`` name is its own, never reused: oslo.messaging gives each consumer a
+        queue named after it, and with ``amqp_auto_delete`` the broker deletes that queue
+        when its consumer leaves. Were the name shared with a consumer of the same topic
+        still stopping in the background (unsubscribe then subscribe), that stop could
+        delete the queue under its successor, whose channel then fails over and over:
+        payloads lost or delivered again, and a consumer that never stops.
+        """
+        name = f"{self.node_id}.{uuid.uuid4().hex[:12]}"
+        target = oslo_messaging.Target(exchange=self.namespace, topic=topic, server=name)
         server = oslo_messaging.get_rpc_server(
             self._transport,
             target,

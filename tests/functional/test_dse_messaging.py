@@ -8,6 +8,7 @@ each other's messages.
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import signal
@@ -218,6 +219,34 @@ def test_resubscribing_at_once_still_delivers_each_update_once(bus):
     wait_for(lambda: len(seen) >= 20)
     time.sleep(0.5)
     assert seen == numbered_updates(topic, 20)
+
+
+def test_many_topics_each_resubscribed_at_once_get_every_update_once(namespace, peer, caplog):
+    """A consumer stopping in the background must leave its successor's queues alone.
+
+    (They used to share queues: the old one's exit deleted them under the new one, whose
+    channel then kept failing; updates were lost, others redelivered, and it never stopped.)
+    Many topics make the unlucky timing near certain.
+    """
+    topics = [f"datasource.ds-{uuid.uuid4().hex[:6]}.updates" for _ in range(8)]
+    seen: dict[str, list[TableUpdate]] = {topic: [] for topic in topics}
+    bus = MessagingBus(
+        URL, f"test-{os.getpid()}-resubscriber", namespace=namespace, answer_timeout=ANSWER_TIMEOUT
+    )
+    try:
+        for topic in topics:
+            for action in (bus.subscribe, bus.unsubscribe, bus.subscribe):
+                action(topic, seen[topic].append)
+        for topic in topics:
+            bus.call("peer", "publish", topic=topic, count=5)
+        wait_for(lambda: all(len(updates) >= 5 for updates in seen.values()))
+        time.sleep(0.5)  # nothing more may come
+        assert seen == {topic: numbered_updates(topic, 5) for topic in topics}
+    finally:
+        started = time.monotonic()
+        bus.close(timeout=10)
+    assert time.monotonic() - started < 1 + SLACK  # every consumer stops within a poll interval
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def test_updates_published_here_reach_the_peer_in_order(bus):
