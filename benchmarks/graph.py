@@ -58,8 +58,16 @@ def generate(n_edges: int, cyclic: bool, seed: int = 1) -> list[Row]:
 
 def load_engine(engine: Any, edges: list[Row], policy: str) -> None:
     """Datasource ``net`` with the edges, and a materialized policy with the reach rules."""
+    load_edges(engine, edges)
+    insert_reach_policy(engine, policy)
+
+
+def load_edges(engine: Any, edges: list[Row]) -> None:
     engine.create_datasource("net", SCHEMA)
     engine.replace_table("net", "link", edges)
+
+
+def insert_reach_policy(engine: Any, policy: str) -> None:
     engine.create_policy(policy, "materialized")
     for rule in REACH_RULES:
         engine.insert_rule(policy, rule)

@@ -1,10 +1,11 @@
 """W3: reachability (transitive closure) in a materialized policy, against DuckDB's recursive CTE.
 
-Engine time = datasource ``net:link`` loaded + materialized policy with the two
-reach rules + first read of `reach`, on a fresh engine each repetition. DuckDB
-time = ``CREATE TABLE reach AS WITH RECURSIVE ... UNION ...`` over the loaded
-edges. Both closures must be equal. Sizes are numbers of edges; each size runs
-an acyclic and a cyclic graph (see benchmarks.graph).
+Both sides start from the edges already loaded (the engine's load is printed, not
+counted). Engine time = materialized policy with the two reach rules + first read
+of `reach`, on a fresh engine each repetition. DuckDB time = ``CREATE TABLE reach
+AS WITH RECURSIVE ... UNION ...`` over the loaded edges. Both closures must be
+equal. Sizes are numbers of edges; each size runs an acyclic and a cyclic graph
+(see benchmarks.graph).
 
     python -m benchmarks.w3_reachability [--sizes 1e3,1e4,1e5] [--repeat K]
 """
@@ -39,11 +40,12 @@ TARGET_SIZE = 100_000
 
 
 def engine_closure(edges: list[Row]) -> tuple[float, float, set[Row]]:
-    """(seconds to load + insert rules, seconds of the first read of reach, the closure) on a fresh engine."""
+    """(seconds to load the edges, seconds for the rules and the first read, the closure), fresh engine."""
     engine = new_engine()
-    load_s, _ = timed(partial(graph.load_engine, engine, edges, POLICY))
+    load_s, _ = timed(partial(graph.load_edges, engine, edges))
+    rules_s, _ = timed(partial(graph.insert_reach_policy, engine, POLICY))
     query_s, rows = timed(partial(engine.rows, POLICY, "reach"))
-    return load_s, query_s, set(rows)
+    return load_s, rules_s + query_s, set(rows)
 
 
 def duckdb_reach(con: Any) -> set[Row]:
@@ -62,16 +64,16 @@ def run(sizes: Sequence[int], repeat: int, seed: int) -> list[Result]:
             samples = []
             for _ in range(repeat):
                 gc.collect()
-                load_s, query_s, closure = engine_closure(edges)
-                samples.append((load_s + query_s, load_s, query_s))
+                load_s, eval_s, closure = engine_closure(edges)
+                samples.append((eval_s, load_s))
             expected = duckdb_reach(con)
             if closure != expected:
                 raise BenchmarkMismatch(f"W3 {shape} {n} edges: engine closure has {len(closure - expected)} "
                                         f"extra and {len(expected - closure)} missing rows")
             total = median([s[0] for s in samples])
             report(f"W3 {shape} {len(edges)} edges: closure {len(closure)} rows (same as duckdb); engine "
-                   f"{fmt_seconds(total)} (load+rules {fmt_seconds(median([s[1] for s in samples]))}, read "
-                   f"{fmt_seconds(median([s[2] for s in samples]))}); duckdb {fmt_seconds(median(duck))}; "
+                   f"rules+read {fmt_seconds(total)} (load, not counted, "
+                   f"{fmt_seconds(median([s[1] for s in samples]))}); duckdb {fmt_seconds(median(duck))}; "
                    f"ratio {total / median(duck):.1f}x")
             results.append(Result(f"W3 reach {shape}", f"E={n}", total, median(duck),
                                   TARGET if n >= TARGET_SIZE else None, note=f"closure {len(closure)} rows"))
