@@ -17,6 +17,8 @@ How it is built, one module per job:
   non-recursive tables, semi-naive insertion and delete-and-rederive for
   recursive ones (``materialized``/``z3`` policies). Rules added while nobody
   listens leave their tables stale until the first read evaluates them once.
+* ``closure``: that evaluation of a table that is a plain transitive closure
+  of another, with set unions per node instead of joins per row.
 * ``policy`` / ``engine``: policies, rule bookkeeping and checks, datasource
   data, the streams of table deltas and execution requests.
 * ``query``, ``simulate``, ``explain``: reading, what-if, and why.

@@ -19,7 +19,9 @@ topological order after each change:
   from the new derivations. Deletions (and insertions into negated inputs) use
   delete-and-rederive: the rows that may have lost a derivation, and what they
   derive inside the component, are removed; those still derivable are put back
-  and semi-naive evaluation continues from them.
+  and semi-naive evaluation continues from them. Evaluated from scratch, a
+  table that is a plain transitive closure is computed by ``closure`` instead;
+  it holds the same rows either way, so maintenance goes on alike.
 
 Rule changes reuse the same machinery: a new rule's derivations (evaluated
 once) are added to its head's counts (or seed semi-naive evaluation when its
@@ -47,6 +49,7 @@ import heapq
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 
+from congress.engine.closure import closure_input, transitive_closure
 from congress.engine.compiled import NEGATIVE, CompiledRule, RelKey
 from congress.engine.graph import components
 from congress.engine.plan import SEED_DRIVER, SEED_HEAD, PlanSpec, estimate, get_plan
@@ -334,12 +337,7 @@ class _Propagation:
             old = [dict(rel.rows) for rel in relations]
             for rel in relations:
                 rel.clear()
-            start = {key: set(flow.base_rows(key)) for key in members}
-            for key in members:
-                for rule in flow.rules_by_head.get(key, ()):
-                    if not any(lit.key in start for lit in rule.body):  # the others wait for semi-naive
-                        get_plan(rule, _FULL_SET, flow.relation)(None, None, start[key], 0)
-            self.semi_naive(members, start, collect=False)
+            self.evaluate_recursive(members)
             new = [rel.rows for rel in relations]  # every row is new: the relations were empty
             if len(members) == 1 and not old[0]:  # a first evaluation: readers join the rows in place
                 self.apply(members[0], [], new[0].keys(), stored=True)
@@ -369,6 +367,22 @@ class _Propagation:
                 rel.add(list(removed[key]))  # the readers outside the component one member at a time
             for key, rows in zip(members, added, strict=True):
                 self.apply(key, list(removed[key] - rows), dict.fromkeys(rows - removed[key], 1))
+
+    def evaluate_recursive(self, members: list[RelKey]) -> None:
+        """Fill the (empty) relations of a recursive component from scratch."""
+        flow = self.flow
+        if len(members) == 1 and not flow.base_rows(members[0]):
+            edges = closure_input(members[0], flow.rules_by_head.get(members[0], ()))
+            rows = transitive_closure(flow.relations[edges].rows) if edges is not None else None
+            if rows is not None:
+                flow.relations[members[0]].add_counted(rows)
+                return
+        start = {key: set(flow.base_rows(key)) for key in members}
+        for key in members:
+            for rule in flow.rules_by_head.get(key, ()):
+                if not any(lit.key in start for lit in rule.body):  # the others wait for semi-naive
+                    get_plan(rule, _FULL_SET, flow.relation)(None, None, start[key], 0)
+        self.semi_naive(members, start, collect=False)
 
     def delete_rederive(
         self, members: list[RelKey], doubtful: dict[RelKey, set[Row]], seeds: dict[RelKey, set[Row]]

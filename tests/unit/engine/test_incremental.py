@@ -3,7 +3,8 @@
 Hypothesis draws a history of datasource updates and rule/fact inserts and
 deletes over a pool of rules that exercises every maintenance path: counting
 through joins, self-joins and negation, recursion (semi-naive insertion and
-re-evaluation on deletion), negation of a recursive table, cross-policy reads
+re-evaluation on deletion; a plain closure the first evaluation computes node by
+node), negation of a recursive table, cross-policy reads
 and a fact stored in a derived table. After every step each derived table must
 equal what a deliberately naive reference evaluator (nested loops to a fixpoint,
 stratum by stratum) computes from the current rules and data.
@@ -35,6 +36,8 @@ POOL: list[tuple[str, str]] = [
     ("m", "even(x, z) :- odd(x, y), ds:e(y, z)"),
     ("m", "odd(x, z) :- even(x, y), ds:e(y, z)"),
     ("m", "tri(x) :- ds:e(x, y), ds:e(y, z), ds:e(z, x)"),
+    ("m", "down(a, b) :- ds:e(a, b)"),
+    ("m", "down(a, c) :- ds:e(a, b), down(b, c)"),
     ("m", "path(3, 0)"),
     ("m", "even(1, 1)"),
     ("n", "q(x) :- m:path(x, y), ds:v(y)"),
@@ -48,11 +51,12 @@ POOL: list[tuple[str, str]] = [
     ("n", "inc(x, y) :- ds:v(x), plus(x, 1, y)"),
     ("n", "chain(x) :- inc(x, y), ds:v(y), not m:tri(y)"),
     ("n", "oneway(x, y) :- ds:e(x, y), not ds:e(y, x)"),
+    ("n", "loop(x) :- m:down(x, x), not m:lonely(x)"),
 ]
 ORDER = [
     ("m", "path"), ("m", "same"), ("m", "lonely"), ("m", "reach"), ("m", "two"), ("m", "odd"), ("m", "even"),
-    ("m", "tri"), ("n", "q"), ("n", "r"), ("n", "s"), ("n", "t"), ("n", "u"), ("n", "both"), ("n", "inc"),
-    ("n", "chain"), ("n", "oneway"),
+    ("m", "tri"), ("m", "down"), ("n", "q"), ("n", "r"), ("n", "s"), ("n", "t"), ("n", "u"), ("n", "both"),
+    ("n", "inc"), ("n", "chain"), ("n", "oneway"), ("n", "loop"),
 ]
 MUTUAL = {("m", "odd"), ("m", "even")}  # one recursive component: evaluated together
 
