@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 from congress.datalog import builtins
 from congress.datalog.ast import EXECUTE, Atom, Rule, Term, Variable
+from congress.datalog.graph import components
 from congress.exceptions import PolicySyntaxError
 
 __all__ = [
@@ -355,9 +356,9 @@ def stratify(edges: Iterable[Dependency], *, recursion_allowed: bool = True) -> 
     for edge in edges:
         graph.setdefault(edge.head, []).append(edge)
         graph.setdefault(edge.body, [])
-    components = _strongly_connected(graph)
-    component_of = {table: i for i, members in enumerate(components) for table in members}
-    for members in components:
+    groups = _strongly_connected(graph)
+    component_of = {table: i for i, members in enumerate(groups) for table in members}
+    for members in groups:
         internal = [e for t in members for e in graph[t] if component_of[e.body] == component_of[t]]
         if not internal:
             continue
@@ -368,7 +369,7 @@ def stratify(edges: Iterable[Dependency], *, recursion_allowed: bool = True) -> 
             raise PolicySyntaxError(f"Rules are recursive through negation: {cycle}")
     # Tarjan yields components dependencies-first, so one pass assigns levels.
     level: dict[int, int] = {}
-    for index, members in enumerate(components):
+    for index, members in enumerate(groups):
         level[index] = max(
             (
                 level[component_of[e.body]] + (1 if e.negated else 0)
@@ -379,52 +380,11 @@ def stratify(edges: Iterable[Dependency], *, recursion_allowed: bool = True) -> 
             default=0,
         )
     strata: list[set[str]] = [set() for _ in range(max(level.values(), default=-1) + 1)]
-    for index, members in enumerate(components):
+    for index, members in enumerate(groups):
         strata[level[index]].update(members)
     return strata
 
 
 def _strongly_connected(graph: dict[str, list[Dependency]]) -> list[list[str]]:
-    """Tarjan's algorithm, iterative; components come out dependencies first."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    components: list[list[str]] = []
-    for root in graph:
-        if root in index:
-            continue
-        work = [(root, iter(graph[root]))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, successors = work[-1]
-            advanced = False
-            for edge in successors:
-                target = edge.body
-                if target not in index:
-                    index[target] = low[target] = len(index)
-                    stack.append(target)
-                    on_stack.add(target)
-                    work.append((target, iter(graph[target])))
-                    advanced = True
-                    break
-                if target in on_stack:
-                    low[node] = min(low[node], index[target])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                components.append(component)
-    return components
+    """The components of the head -> body graph, dependencies first."""
+    return components(graph, {table: [edge.body for edge in out] for table, out in graph.items()})[::-1]

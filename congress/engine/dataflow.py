@@ -49,9 +49,9 @@ import heapq
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 
+from congress.datalog.graph import components
 from congress.engine.closure import closure_input, transitive_closure
 from congress.engine.compiled import NEGATIVE, CompiledRule, RelKey
-from congress.engine.graph import components
 from congress.engine.plan import SEED_DRIVER, SEED_HEAD, PlanSpec, estimate, get_plan
 from congress.engine.relation import Relation
 from congress.engine.values import Row

@@ -24,13 +24,13 @@ from typing import Any
 from congress.datalog import checks
 from congress.datalog.ast import Atom, Rule
 from congress.datalog.builtins import Builtin
+from congress.datalog.graph import components
 from congress.datalog.parser import parse_rule
 from congress.engine import explain as explaining
 from congress.engine import query as querying
 from congress.engine import simulate as simulating
 from congress.engine.compiled import NEGATIVE, CompiledRule, RelKey, compile_rule, table_name
 from congress.engine.dataflow import Dataflow
-from congress.engine.graph import components
 from congress.engine.interface import (
     DeltaListener,
     ExecutionListener,

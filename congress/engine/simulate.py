@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from congress.datalog.ast import Atom, Constant, Rule
+from congress.datalog.graph import components
 from congress.datalog.parser import parse_ground_updates, parse_sequence_steps
 from congress.engine import query as querying
 from congress.engine.compiled import CompiledRule, RelKey, compile_rule
-from congress.engine.graph import components
 from congress.engine.interface import SimulationResult, StoredRule
 from congress.engine.plan import PlanSpec, get_plan
 from congress.engine.policy import Policy

@@ -1,4 +1,4 @@
-"""The dependency graph of tables: strongly connected components in topological order."""
+"""Dependency graphs of tables: strongly connected components in topological order (checks and engine)."""
 
 from __future__ import annotations
 
