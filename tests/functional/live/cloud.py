@@ -1,4 +1,4 @@
-"""The live openstack-lite cloud for the ``test_live_*`` modules: connections, driver configs, resources.
+"""The live openstack-lite cloud for the live tests: connections, driver configs, resources.
 
 Everything here talks to the real services started by ``tests.functional.openstacklite`` (which skips the
 test when the tool is absent or ``up`` fails). Resources get unique names, so runs never collide with each

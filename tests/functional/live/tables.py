@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-DRIVERS_JSON = Path(__file__).resolve().parents[1] / "data" / "drivers" / "drivers.json"
+DRIVERS_JSON = Path(__file__).resolve().parents[2] / "data" / "drivers" / "drivers.json"
 
 
 @cache

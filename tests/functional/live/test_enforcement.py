@@ -19,20 +19,19 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.functional.live_cloud import (
+from tests.functional.live.cloud import (
     Cleanup,
     boot_image,
     boot_server,
     connect,
     delete_server,
     driver_config,
-    live_env,
     unique,
     wait_status,
     wait_until,
 )
-from tests.functional.live_congress import CongressApi
-from tests.functional.live_tables import matching, only
+from tests.functional.live.congress_api import CongressApi
+from tests.functional.live.tables import matching, only
 
 pytestmark = pytest.mark.live
 
@@ -46,23 +45,6 @@ ERROR_RULE = f"""error(vm_name) :-
     neutronv2:networks(network_id, net_tenant, net_name, net_status, net_up, shared),
     not same_group(vm_tenant, net_tenant)"""
 SAME_GROUP_RULE = "same_group(x, y) :- group(x, g), group(y, g)"
-
-
-@pytest.fixture(scope="module")
-def env() -> dict[str, str]:
-    return live_env()
-
-
-@pytest.fixture(scope="module")
-def admin(env):
-    return connect(env)
-
-
-@pytest.fixture
-def cleanup() -> Iterator[Cleanup]:
-    steps = Cleanup()
-    yield steps
-    steps.run()
 
 
 @pytest.fixture(scope="module")

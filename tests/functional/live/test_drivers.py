@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -26,21 +25,18 @@ from congress.datasources.nova_driver import NovaDriver
 from congress.datasources.openstack import fetch_listing
 from congress.dse.bus import LocalBus
 from congress.dse.messages import TableUpdate, datasource_topic
-from tests.functional.live_cloud import (
-    Cleanup,
+from tests.functional.live.cloud import (
     boot_image,
     boot_server,
-    connect,
     delete_server,
     driver_config,
-    live_env,
     tiny_flavor,
     unique,
     wait_status,
     wait_until,
 )
-from tests.functional.live_congress import CongressApi
-from tests.functional.live_tables import matching, only
+from tests.functional.live.congress_api import CongressApi
+from tests.functional.live.tables import matching, only
 
 pytestmark = pytest.mark.live
 
@@ -90,23 +86,6 @@ def assert_pages_match(live: LiveDriver, table: str, paging: str) -> None:
     assert len(whole) >= 2
     assert len(live.driver.client.get(listing.path, {"limit": 1})[listing.key]) == 1  # 1 per page, really
     assert sorted(o["id"] for o in paged) == sorted(o["id"] for o in whole)
-
-
-@pytest.fixture(scope="module")
-def env() -> dict[str, str]:
-    return live_env()
-
-
-@pytest.fixture(scope="module")
-def admin(env):
-    return connect(env)
-
-
-@pytest.fixture
-def cleanup() -> Iterator[Cleanup]:
-    steps = Cleanup()
-    yield steps
-    steps.run()
 
 
 def test_keystonev3_users_and_projects(env, admin, cleanup):

@@ -1,4 +1,4 @@
-"""A thin client of the real congress-server's /v1 API for the ``test_live_*`` modules.
+"""A thin client of the real congress-server's /v1 API for the live tests.
 
 Only what those tests need: data sources with their status and rows, policies (also from the library)
 and rules, policy rows and the action-executions log. Every call asserts the HTTP status, so a server
