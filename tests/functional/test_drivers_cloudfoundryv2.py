@@ -9,7 +9,7 @@ from congress.datasources.cloudfoundryv2_driver import CloudFoundryV2Driver
 from congress.dse.bus import LocalBus
 from tests.fakes.cloudfoundry import FakeCloudFoundry
 from tests.fakes.openstack import recorded_case
-from tests.functional.test_drivers_recorded import poll_once, typed
+from tests.functional.test_drivers_recorded import assert_case_tables, poll_once
 
 
 @pytest.fixture
@@ -26,13 +26,7 @@ def test_login_then_tables_as_recorded(cf):
         ("POST", "/uaa/oauth/token"),
     ]
     assert len(cf.requests_to("/uaa/oauth/token")) == 1
-    raw = driver.raw_tables()
-    assert set(raw) == set(case["expected_tables"])
-    for table, rows in case["expected_tables"].items():
-        assert typed(raw[table]) == typed(rows), table
-    first = {u.table: u for u in updates}
-    for table, rows in case["expected_facts"].items():
-        assert typed(first[table].insert) == typed(rows), table
+    assert_case_tables(driver, updates, case)
 
 
 def test_an_expired_token_is_renewed_once(cf):

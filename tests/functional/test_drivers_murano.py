@@ -8,7 +8,7 @@ from congress.datasources.base import ActionError
 from congress.datasources.murano_driver import MuranoDriver, ancestors, closure
 from congress.dse.bus import LocalBus
 from tests.fakes.openstack import FakeOpenStack, recorded_case
-from tests.functional.test_drivers_recorded import poll_once, typed
+from tests.functional.test_drivers_recorded import assert_case_tables, poll_once
 
 ENV = "0ce373a477f211e187a55404a662f968"
 APACHE = "e1a2b3c4d5e64f708192a3b4c5d6e7f8"
@@ -19,13 +19,7 @@ def test_murano_tables_over_http():
     case = recorded_case("murano")
     with FakeOpenStack.for_driver("murano") as cloud:
         driver, updates = poll_once(cloud, "murano")
-    raw = driver.raw_tables()
-    assert set(raw) == set(case["expected_tables"])
-    for table, rows in case["expected_tables"].items():
-        assert typed(raw[table]) == typed(rows), table
-    first = {u.table: u for u in updates}
-    for table, rows in case["expected_facts"].items():
-        assert typed(first[table].insert) == typed(rows), table
+    assert_case_tables(driver, updates, case)
 
 
 def test_murano_action_calls_the_enabled_object_action():

@@ -9,7 +9,7 @@ from congress.datasources.vCenter_driver import HOST_PATHS, VM_PATHS, VCenterDri
 from congress.dse.bus import LocalBus
 from tests.fakes.openstack import recorded_case
 from tests.fakes.vsphere import SDK, FakeVCenter
-from tests.functional.test_drivers_recorded import poll_once, typed
+from tests.functional.test_drivers_recorded import assert_case_tables, poll_once
 
 RETRIEVE = SDK + "/PropertyCollector/propertyCollector/RetrievePropertiesEx"
 
@@ -23,13 +23,7 @@ def vc():
 def test_tables_as_recorded(vc):
     case = recorded_case("vcenter")
     driver, updates = poll_once(vc, "vcenter")
-    raw = driver.raw_tables()
-    assert set(raw) == set(case["expected_tables"])
-    for table, rows in case["expected_tables"].items():
-        assert typed(raw[table]) == typed(rows), table
-    first = {u.table: u for u in updates}
-    for table, rows in case["expected_facts"].items():
-        assert typed(first[table].insert) == typed(rows), table
+    assert_case_tables(driver, updates, case)
 
 
 def test_requests_ask_for_the_original_property_paths_with_the_limits(vc):
