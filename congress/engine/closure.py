@@ -108,7 +108,9 @@ def transitive_closure(edges: Iterable[Row]) -> dict[Row, int] | None:
                 visit(node, successors[node])
     except RecursionError:
         return None
-    return dict.fromkeys(chain.from_iterable(map(zip, map(repeat, reach.keys()), reach.values())), 1)
+    reached = list(reach.values())
+    sources = chain.from_iterable(map(repeat, reach.keys(), map(len, reached)))
+    return dict.fromkeys(zip(sources, chain.from_iterable(reached), strict=True), 1)
 
 
 def _peel(successors: dict, reach: dict) -> set:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 
 from congress.engine import PolicyEngine
@@ -240,3 +243,29 @@ def test_rules_added_while_nobody_listens_are_evaluated_at_the_first_read() -> N
     engine.insert_rule("t", "r(x) :- p(x)")  # someone listens: evaluated and emitted right away
     assert not engine.flow.stale
     assert [(d.table, sorted(d.inserted)) for d in heard] == [("r", [(1,), (3,)])]
+
+
+def test_a_big_update_moves_its_survivors_past_the_young_generations_without_exempting_them() -> None:
+    class Node:
+        pass
+
+    engine = PolicyEngine()
+    engine.create_datasource("ds", {"t": ["a", "b"]})
+    engine.create_policy("p")
+    engine.insert_rule("p", "q(x) :- ds:t(x, y)")
+    thresholds = gc.get_threshold()
+    gc.set_threshold(10**9)  # no automatic collection during the test
+    try:
+        garbage = Node()
+        garbage.me = garbage  # cyclic garbage, young when the update starts
+        alive = weakref.ref(garbage)
+        del garbage
+        engine.replace_table("ds", "t", [(i, i) for i in range(50_000)])
+        assert gc.isenabled()
+        assert gc.get_count()[0] < 1_000  # the update's 100k new objects are not waiting in generation 0
+        assert alive() is not None
+        gc.collect()
+        assert alive() is None  # moved, not frozen for good
+    finally:
+        gc.set_threshold(*thresholds)
+    assert len(engine.rows("p", "q")) == 50_000
