@@ -31,12 +31,14 @@ from benchmarks.harness import (
     report,
     timed,
 )
+from congress.engine.closure import native_closure
 
 POLICY = "w3"
 DEFAULT_SIZES = "1e3,1e4,1e5"
 DEFAULT_REPEAT = 3
 TARGET = Target(5.0, relative=True, text="<=5x duckdb @1e5")
 TARGET_SIZE = 100_000
+SEARCH = "C search" if native_closure is not None else "Python search (built without the C extension)"
 
 
 def engine_closure(edges: list[Row]) -> tuple[float, float, set[Row]]:
@@ -76,7 +78,8 @@ def run(sizes: Sequence[int], repeat: int, seed: int) -> list[Result]:
                    f"{fmt_seconds(median([s[1] for s in samples]))}); duckdb {fmt_seconds(median(duck))}; "
                    f"ratio {total / median(duck):.1f}x")
             results.append(Result(f"W3 reach {shape}", f"E={n}", total, median(duck),
-                                  TARGET if n >= TARGET_SIZE else None, note=f"closure {len(closure)} rows"))
+                                  TARGET if n >= TARGET_SIZE else None,
+                                  note=f"closure {len(closure)} rows, {SEARCH}"))
     return results
 
 

@@ -10,6 +10,10 @@ are complete (cheap while most nodes are); the rest goes through the strongly
 connected components (Tarjan), which complete in reverse topological order.
 Every node of a component reaches the same set, which is shared, so a cycle
 costs one union instead of re-deriving its rows round it.
+
+The same search, written in C (``_closure.c``), is used when the package was
+built with it (``pip install`` compiles it where a C compiler is present):
+there building the answer's tuples is most of the work, in Python the search is.
 """
 
 from __future__ import annotations
@@ -20,6 +24,11 @@ from itertools import chain, repeat
 from congress.datalog.ast import Variable
 from congress.engine.compiled import POSITIVE, CompiledRule, Literal, RelKey
 from congress.engine.values import Row
+
+try:
+    from congress.engine._closure import transitive_closure as native_closure
+except ImportError:  # built without a C compiler
+    native_closure = None
 
 _DONE = 1 << 62  # what a visit returns once its node's component is complete
 
@@ -61,7 +70,15 @@ def _literal_names(literal: Literal) -> tuple[str, str] | None:
 
 def transitive_closure(edges: Iterable[Row]) -> dict[Row, int] | None:
     """Every ``(x, z)`` with a path of one or more edges from ``x`` to ``z``, each counted once; None when
-    the graph is too deep for the recursion limit (the caller then evaluates the rules)."""
+    the graph is too deep for the recursion limit of the Python search (the caller then evaluates the
+    rules)."""
+    if native_closure is not None:
+        return native_closure(edges)
+    return python_closure(edges)
+
+
+def python_closure(edges: Iterable[Row]) -> dict[Row, int] | None:
+    """``transitive_closure`` in Python."""
     successors: dict = {}
     for x, y in edges:
         found = successors.get(x)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from congress.datalog.parser import parse_rule
 from congress.engine import PolicyEngine
-from congress.engine.closure import closure_input, transitive_closure
+from congress.engine.closure import closure_input, native_closure, python_closure
 from congress.engine.compiled import compile_rule
 
 RIGHT = ("r(x, y) :- ds:e(x, y)", "r(x, z) :- ds:e(x, y), r(y, z)")
@@ -57,17 +57,48 @@ def test_other_shapes_are_not(texts) -> None:
     assert closure_input(("p", "r"), compiled(texts)) is None
 
 
+needs_native = pytest.mark.skipif(native_closure is None, reason="built without the C closure (no compiler)")
+IMPLEMENTATIONS = [python_closure, pytest.param(native_closure, marks=needs_native)]
+
+
+@pytest.mark.parametrize("closure", IMPLEMENTATIONS)
 @settings(max_examples=300)
-@given(edge_lists)
-def test_transitive_closure_is_every_path(edges) -> None:
-    rows = transitive_closure(edges)
+@given(edges=edge_lists)
+def test_transitive_closure_is_every_path(closure, edges) -> None:
+    rows = closure(edges)
     assert set(rows) == naive_closure(edges)
     assert set(rows.values()) <= {1}
 
 
+@pytest.mark.parametrize("closure", IMPLEMENTATIONS)
+def test_nodes_are_told_apart_as_dict_keys_tell_them(closure) -> None:
+    edges = [("a", "b"), ("b", 1), (1.0, (2, "x")), (True, "a")]  # 1.0 is the node 1; True is 1 too
+    assert set(closure(edges)) == naive_closure({("a", "b"), ("b", 1), (1, (2, "x")), (1, "a")})
+
+
+@needs_native
+def test_the_c_closure_refuses_what_is_not_a_list_of_pairs() -> None:
+    for bad in ([(1, 2, 3)], [1], [(1,)], [(1, 2), "ab"]):
+        with pytest.raises(TypeError, match="tuple of two values"):
+            native_closure(bad)
+    with pytest.raises(TypeError, match="iterable"):
+        native_closure(None)
+    with pytest.raises(TypeError):  # unhashable node
+        native_closure([([1], 2)])
+    assert native_closure(iter([(1, 2), (2, 3)])) == {(1, 2): 1, (1, 3): 1, (2, 3): 1}
+    assert native_closure({}) == {}
+
+
+@needs_native
+def test_the_c_closure_has_no_depth_limit() -> None:
+    depth = sys.getrecursionlimit() + 200
+    rows = native_closure([(i, i + 1) for i in range(depth)] + [(depth, 0)])  # one long cycle
+    assert len(rows) == (depth + 1) ** 2
+
+
 def test_too_deep_a_graph_is_left_to_the_rules() -> None:
     chain = [(i, i + 1) for i in range(sys.getrecursionlimit() + 10)]
-    assert transitive_closure(chain) is None
+    assert python_closure(chain) is None
     limit = sys.getrecursionlimit()
     engine = PolicyEngine()
     engine.create_datasource("ds", {"e": ["a", "b"]})
