@@ -137,11 +137,23 @@ database_opts = [
     ),
 ]
 
+json_ingester_opts = [
+    cfg.BoolOpt(
+        "enable",
+        default=False,
+        help="The original's JSON ingester: JSON from webhooks and API polls kept in PostgreSQL tables, "
+        "with the per-table webhook route POST .../tables/{table}/webhook. It is not implemented in this "
+        "release: while this is false that route answers 404, and true makes congress-server refuse to "
+        "start rather than run without it.",
+    ),
+]
+
 
 def register_opts(conf: cfg.ConfigOpts = CONF) -> None:
     """Register Congress's options (idempotent)."""
     conf.register_opts(core_opts)
     conf.register_opts(database_opts, group="database")
+    conf.register_opts(json_ingester_opts, group="json_ingester")
 
 
 def register_messaging_opts(conf: cfg.ConfigOpts = CONF) -> None:
@@ -165,7 +177,11 @@ def messaging_url(conf: cfg.ConfigOpts = CONF) -> str | None:
 
 def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
     """For oslo-config-generator (see etc/oslo-config-generator/congress.conf)."""
-    return [("DEFAULT", list(core_opts)), ("database", list(database_opts))]
+    return [
+        ("DEFAULT", list(core_opts)),
+        ("database", list(database_opts)),
+        ("json_ingester", list(json_ingester_opts)),
+    ]
 
 
 register_opts()

@@ -1,4 +1,7 @@
-"""/v1/data-sources: the data sources, their schema, status, actions and webhook (contract §5.7-5.10)."""
+"""/v1/data-sources: the data sources, their schema, status, actions and webhook (contract §5.7-5.10).
+
+The JSON ingester's per-table webhook (route 34) is routed only to say it is not there (404).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,13 @@ from congress.api.policies import EXECUTE_FIELDS, parse_action_args
 from congress.api.router import Router
 from congress.api.webutils import created, empty, json_body, json_object, reply
 from congress.service.container import Services
-from congress.service.errors import NamedError
+from congress.service.errors import NamedError, NotFound
 from congress.service.validation import check_fields
+
+JSON_INGESTER_ABSENT = (
+    "The JSON ingester webhook is not available: the JSON ingester ([json_ingester] enable) is not "
+    "implemented in this release"
+)
 
 
 def register(router: Router, services: Services) -> None:
@@ -59,6 +67,10 @@ def register(router: Router, services: Services) -> None:
         datasources.webhook(params["ds"], json_body(req))
         return empty()
 
+    def json_ingester_webhook(req: Request, params: dict[str, str]) -> Response:
+        # The server does not start with [json_ingester] enable = true, so the ingester is never there.
+        raise NotFound(JSON_INGESTER_ABSENT)
+
     router.collection("/v1/data-sources", "datasource", get=list_, post=create)
     router.element(
         "/v1/data-sources/{ds}",
@@ -72,3 +84,6 @@ def register(router: Router, services: Services) -> None:
     router.collection("/v1/data-sources/{ds}/actions", "datasource_action", get=actions)
     router.element("/v1/data-sources/{ds}/status", "datasource_status", get=status)
     router.collection("/v1/data-sources/{ds}/webhook", "datasource_webhook", post=webhook)
+    router.collection(
+        "/v1/data-sources/{ds}/tables/{table}/webhook", "datasource_webhook", post=json_ingester_webhook
+    )

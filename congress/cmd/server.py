@@ -1,7 +1,8 @@
 """congress-server: the v1 REST API on bind_host:bind_port, served by cheroot.
 
 Start-up: read congress.conf (default search: ~/.congress, ~/, /etc/congress,
-/etc; or ``--config-file``), open the database (a SQLite schema is created or
+/etc; or ``--config-file``), refuse settings it cannot honour (noauth on a
+public address, ``[json_ingester] enable``), open the database (a SQLite schema is created or
 upgraded automatically; MySQL/PostgreSQL need ``congress-db-manage upgrade
 head`` first), seed the bundled policy library once, restore data sources,
 policies and rules, then serve. SIGTERM and SIGINT stop it cleanly.
@@ -26,6 +27,7 @@ from congress.service.container import from_config
 
 LOG = logging.getLogger("congress.server")
 
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -46,9 +48,21 @@ def check_auth_exposure(conf: config.cfg.ConfigOpts) -> None:
         )
 
 
+def check_json_ingester(conf: config.cfg.ConfigOpts) -> None:
+    """An operator who enables the JSON ingester expects its tables and webhooks: refuse to start
+    without them rather than run as if it were there."""
+    if conf.json_ingester.enable:
+        LOG.critical(
+            "congress-server cannot start: [json_ingester] enable = true, but the JSON ingester is not "
+            "supported (not implemented in this release). Set enable = false or remove the option."
+        )
+        raise SystemExit(1)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     conf = config.load(argv)
     check_auth_exposure(conf)
+    check_json_ingester(conf)
     try:
         services = from_config(conf)
     except CongressError as exc:  # e.g. a MySQL/PostgreSQL schema that needs congress-db-manage upgrade

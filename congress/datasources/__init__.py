@@ -27,10 +27,12 @@ changes nothing, sets ``status().last_error`` and doubles the wait (up to 300 s)
 
 Pushes (``push_rows``, ``push_delta``) and webhooks change tables through ``TableChange``
 values, applied row by row: a one-row delta costs one row, whatever the table's size. The
-server sets a change store (``set_change_store``: the database, one row per table row) that
-gets each change before the driver applies it; when it refuses, nothing changes. Polled
-tables are not stored (the next poll brings them back). At start the server hands the
-stored rows to ``restore_tables``, and ``start()`` publishes them as snapshots.
+server sets a change store (``set_change_store``) that gets each change before the driver
+applies it; when it refuses, nothing changes. For a driver that ``persists`` (config option
+``persist_data``: on by default for ``push``, off for doctor, vitrage and monasca_webhook) the
+store writes it to the database, one row per table row, and at start the server hands the
+stored rows to ``restore_tables``; ``start()`` publishes them as snapshots. Polled tables are
+never stored (the next poll brings them back).
 
 Adding a driver
 ---------------

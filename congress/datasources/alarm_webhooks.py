@@ -1,4 +1,8 @@
-"""What the alarm-notification webhook drivers (vitrage, monasca_webhook) share: their options."""
+"""What the alarm-notification webhook drivers (vitrage, monasca_webhook) share: their options.
+
+Their tables are kept in the database across restarts only with ``persist_data=true`` (off by
+default, as in the original).
+"""
 
 from __future__ import annotations
 

@@ -5,8 +5,9 @@
 snapshot (``replace=True``), later ones carry only the rows inserted and deleted.
 Every change is a ``TableChange`` applied row by row, so a delta costs what it
 changes, not the table's size. Changes made by pushes and webhooks (not polls)
-go first to the change store the server sets (the database): when it refuses,
-nothing changes.
+go first to the change store the server sets: when it refuses, nothing changes.
+The server writes them to the database only for a driver that ``persists``
+(option ``persist_data``; default ``persist_by_default``, true for ``push`` only).
 ``PollingDriver`` adds a background poll loop (``poll_time`` seconds, 0 = only on
 ``request_refresh``) with exponential back-off on failure; ``PushDriverBase``
 accepts rows over the API. Subclasses declare ``driver_id``, ``description``,
@@ -117,6 +118,30 @@ def parse_list_option(value: Any, option: str) -> list[str]:
     return list(value)
 
 
+_TRUE = frozenset({"1", "t", "true", "on", "y", "yes"})
+_FALSE = frozenset({"0", "f", "false", "off", "n", "no"})
+
+
+def parse_bool_option(value: Any, option: str, default: bool) -> bool:
+    """A boolean option as the API/CLI may send it: a JSON boolean or text such as "true", "False", "1".
+
+    Anything else is refused rather than read as false, so a typo cannot silently change behaviour.
+    """
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    raise DriverConfigError(
+        f"option {option}: expected true or false (also yes/no, on/off, 1/0), not {value!r}"
+    )
+
+
 def _now() -> str:
     return str(datetime.datetime.now(datetime.UTC).replace(tzinfo=None))
 
@@ -147,6 +172,8 @@ class DataSourceDriver:
     config_options: ClassVar[Mapping[str, str]] = {}
     secret: ClassVar[tuple[str, ...] | None] = None
     translators: ClassVar[tuple[tr.HDict | tr.VDict | tr.ListOf, ...]] = ()
+    # Whether pushed and webhook-fed tables are kept in the database when ``persist_data`` is not given.
+    persist_by_default: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -162,6 +189,9 @@ class DataSourceDriver:
         self._facts: dict[str, dict[Row, list[Any]]] = {}
         self._store: ChangeStore | None = None
         self._status = DriverStatus()
+        self.persists = parse_bool_option(
+            self.config.get("persist_data"), "persist_data", self.persist_by_default
+        )
         roots = set(self.root_tables())
         self._lazy = set(parse_list_option(self.config.get("lazy_tables"), "lazy_tables"))
         unknown = self._lazy - roots

@@ -20,7 +20,8 @@ output, so option metadata (type, default, flags, help, min/max/choices) comes f
 option definitions.
 That output does not carry a string's regex/max length/quotes, a list's item type, an
 IP version or URI schemes: those cells are empty. A report replaces everything earlier
-reported by the same host; namespaces and templates are shared between hosts.
+reported by the same host; namespaces and templates are shared between hosts. Reports are
+not stored: after a restart the tables are empty until the hosts report again.
 
 Ids are md5 hashes of what identifies the thing (host name; host and file path; template
 name; namespace name; namespace, group and option name; module base dir and name). As in

@@ -1,7 +1,8 @@
 """OPNFV Doctor: an inspector pushes host-failure events (``PUT .../tables/events/rows``).
 
 Each event ``{time, type, details: {hostname, status, monitor, monitor_event_id}}``
-becomes one row; a push replaces the whole table.
+becomes one row; a push replaces the whole table. With ``persist_data=true`` (off by default)
+the table is kept in the database and restored at start.
 """
 
 from __future__ import annotations

@@ -89,6 +89,8 @@ class Driver(Protocol):
     """A running datasource: one per configured data source."""
 
     name: str
+    persists: bool
+    """Whether its pushed and webhook-fed tables are kept in the database (``persist_data``)."""
 
     def start(self) -> None:
         """Begin polling (or listening); publishes the first snapshot when it has one."""

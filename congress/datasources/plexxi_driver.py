@@ -101,6 +101,7 @@ class PlexxiDriver(LiteralSchema, PollingDriver):
         "keystone_user": OPTIONAL,
     }
     secret = ("password",)
+    persist_by_default = True  # a posted inventory is the whole state: it stands until the next one
     table_columns = {
         "hosts": ("uuid", "name", "mac_count", "vmcount"),
         "hosts.macs": ("Host_uuid", "Mac_Address"),

@@ -11,6 +11,8 @@ table's width is fixed by the first push that brings it rows: its columns are th
 can use it. A later row of another width is refused. A push without rows to a table never
 pushed holds nothing and fixes nothing. The widths come back after a restart with the rows.
 
+The rows are kept in the database and restored at start unless ``persist_data`` is false.
+
 A PUT is stored as a snapshot, a PATCH as the rows it really adds and removes; either is
 refused whole (nothing changes) when a row is bad, including NaN or infinity in a cell.
 """
@@ -65,6 +67,7 @@ class PushDriver(DataSourceDriver):
     description = "Datasource driver that allows external systems to push data."
     config_options = {"description": REQUIRED, "persist_data": OPTIONAL, "schema": OPTIONAL}
     secret = None
+    persist_by_default = True  # pushed data survives a restart unless persist_data=false
 
     def __init__(self, name: str, config: Mapping[str, Any] | None, bus: Bus) -> None:
         super().__init__(name, config, bus)

@@ -4,9 +4,10 @@ A data source is stored in the database, then run: its driver is built from the
 stored config, the policy engine service (``ENGINE`` on the bus) is asked to make
 a ``datasource`` policy of the same name fed by the driver's ``datasource_topic``,
 and the driver is started. This service knows the engine only through the bus.
-Whatever pushes and webhooks change in a driver's tables is written to the
-database (``DatasourceDataRepository.apply``) before the driver applies it, and
-restored into the driver at the next start. A push datasource without a declared
+For a driver that persists its data (``persist_data``; ``push`` does by default),
+whatever pushes and webhooks change in its tables is written to the database
+(``DatasourceDataRepository.apply``) before the driver applies it, and restored
+into the driver at the next start; other drivers start empty. A push datasource without a declared
 schema learns its tables from their first rows; each new table joins its policy's schema.
 """
 
@@ -105,7 +106,8 @@ class DataSourceService:
 
     def _launch(self, record: DatasourceRecord) -> _Running:
         driver = self._catalog.factory(record.driver)(record.name, record.config, self._bus)
-        driver.restore_tables(self._data.tables(record.id))
+        if driver.persists:
+            driver.restore_tables(self._data.tables(record.id))
         tables = tuple(driver.schema())
         with self._lock:
             # A table without columns (schema-less push ``data``) has no width yet: rules may give it one.
@@ -297,13 +299,15 @@ class DataSourceService:
 
     def _store(self, running: _Running, changes: Sequence[TableChange]) -> None:
         """A driver's change, before it applies it (under the driver's lock): tables the driver has just
-        learned join its policy's schema, then the rows are committed. Raising refuses the change."""
+        learned join its policy's schema, then the rows are committed (if it persists). Raising refuses
+        the change."""
         tables = tuple(running.driver.schema())
         if tables != running.tables:
             known = set(running.tables)
             new = {t.table_id: [c.name for c in t.columns] for t in tables if t not in known}
             self._bus.call(ENGINE, "add_datasource_tables", name=running.record.name, schema=new)
-        self._data.apply(running.record.id, changes)
+        if running.driver.persists:
+            self._data.apply(running.record.id, changes)
         running.tables = tables
 
     def webhook(self, ref: str, payload: Any) -> None:

@@ -1,4 +1,5 @@
-"""congress-server as a process: exposure check, clean SIGTERM, keystone strategy, body limit."""
+"""congress-server as a process: exposure check, JSON ingester option, clean SIGTERM, keystone strategy,
+body limit."""
 
 from __future__ import annotations
 
@@ -25,6 +26,40 @@ def test_noauth_refuses_a_non_loopback_address(tmp_path):
     assert done.returncode != 0
     assert "allow_noauth_on_non_loopback" in done.stderr
     assert not (tmp_path / "congress.sqlite").exists(), "refused before touching any state"
+
+
+def test_an_enabled_json_ingester_refuses_to_start(tmp_path):
+    conf = tmp_path / "congress.conf"
+    conf.write_text(
+        f"[DEFAULT]\nbind_host = 127.0.0.1\nauth_strategy = noauth\nstate_path = {tmp_path}\n"
+        "[json_ingester]\nenable = true\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "congress.cmd.server", "--config-file", str(conf)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO_ROOT,
+    )
+    assert done.returncode == 1
+    (line,) = [line for line in (done.stdout + done.stderr).splitlines() if "json_ingester" in line]
+    assert "CRITICAL congress.server" in line and "the JSON ingester is not supported" in line
+    assert not (tmp_path / "congress.sqlite").exists(), "refused before touching any state"
+
+
+def test_the_json_ingester_webhook_is_a_404_while_disabled(server_factory):
+    server = server_factory("[json_ingester]\nenable = false")
+    v1 = server.url + "/v1"
+    ds = {"name": "feed", "driver": "push", "config": {"schema": {"t": ["a"]}}}
+    assert requests.post(f"{v1}/data-sources", json=ds).status_code == 201
+    for path in ("feed/tables/t/webhook", "nowhere/tables/t/webhook"):
+        resp = requests.post(f"{v1}/data-sources/{path}", json={"a": 1})
+        assert resp.status_code == 404
+        error = resp.json()["error"]
+        assert set(error) == {"message", "error_code", "error_data"} and error["error_code"] == 404
+        assert "[json_ingester] enable" in error["message"] and "not implemented" in error["message"]
+    # The data source's own webhook and tables are untouched.
+    assert requests.get(f"{v1}/data-sources/feed/tables/t/rows").json() == {"results": []}
 
 
 def test_noauth_on_all_addresses_when_explicitly_allowed(server_factory):
@@ -66,7 +101,8 @@ def test_request_body_limit(server_factory):
 def test_config_sample_lists_the_options(tmp_path):
     out = tmp_path / "congress.conf.sample"
     subprocess.run(
-        ["oslo-config-generator", "--namespace", "congress", "--output-file", str(out)],
+        # oslo-config-generator, run by this interpreter: the venv's bin/ need not be on PATH
+        [sys.executable, "-m", "oslo_config.generator", "--namespace", "congress", "--output-file", str(out)],
         check=True,
         cwd=REPO_ROOT,
         timeout=120,
@@ -79,6 +115,8 @@ def test_config_sample_lists_the_options(tmp_path):
         "#datasource_sync_period = 60",
         "[database]",
         "#allow_noauth_on_non_loopback = false",
+        "[json_ingester]",
+        "#enable = false",
     ):
         assert option in text
 

@@ -1,8 +1,10 @@
 """Pushed and webhook-fed datasource tables through a real congress-server: stored row by row, restored at
-start, refused pushes change nothing, push datasources without a schema learn their tables."""
+start (as ``persist_data`` says), refused pushes change nothing, push datasources without a schema learn their
+tables."""
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import time
 
@@ -103,7 +105,8 @@ def test_a_delta_is_stored_row_by_row_with_its_types(server):
 
 def test_webhook_fed_tables_survive_a_restart(server):
     v1 = server.url + "/v1"
-    _ok(requests.post(f"{v1}/data-sources", json={"name": "vit", "driver": "vitrage"}), 201)
+    config = {"persist_data": "true"}  # as the CLI sends it
+    _ok(requests.post(f"{v1}/data-sources", json={"name": "vit", "driver": "vitrage", "config": config}), 201)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     alarm = {"vitrage_id": "a-1", "name": "host down", "state": "Active", "vitrage_type": "zabbix",
              "vitrage_operational_severity": "CRITICAL", "update_timestamp": stamp,
@@ -132,3 +135,71 @@ def test_rules_written_before_a_schema_less_tables_first_push_fix_its_width(serv
     assert _rows(v1, "early", "data") == [] and _stored(server, "early", "data") == []
     _ok(requests.put(f"{v1}/data-sources/early/tables/data/rows", json=[[1, 2]]))
     assert _policy_rows(v1, "classification", "early_seen") == [[1]]
+
+
+DOCTOR_EVENT = {
+    "time": "2016-02-22T11:48:55Z",
+    "type": "compute.host.down",
+    "details": {"hostname": "compute1", "status": "down", "monitor": "zabbix1", "monitor_event_id": "111"},
+}
+# name, driver, config (strings, as the CLI sends them), table, what is pushed, whether a restart keeps it
+PERSIST_CASES = [
+    ("keep_default", "push", {"schema": '{"t": ["a", "b"]}'}, "t", [[1, "x"], [2, "y"]], True),
+    ("keep_true", "push", {"schema": '{"t": ["a", "b"]}', "persist_data": "True"}, "t", [[1, "x"]], True),
+    ("drop_false", "push", {"schema": '{"t": ["a", "b"]}', "persist_data": "false"}, "t", [[1, "x"]], False),
+    ("drop_bare", "push", {"persist_data": "0"}, "learned", [["h1"]], False),
+    ("doctor_default", "doctor", {}, "events", [DOCTOR_EVENT], False),
+    ("doctor_true", "doctor", {"persist_data": "yes"}, "events", [DOCTOR_EVENT], True),
+]
+
+
+def test_persist_data_decides_what_a_kill_9_keeps(server):
+    v1 = server.url + "/v1"
+    before = {}
+    for name, driver, config, table, pushed, _ in PERSIST_CASES:
+        body = {"name": name, "driver": driver, "config": config}
+        _ok(requests.post(f"{v1}/data-sources", json=body), 201)
+        _ok(requests.put(f"{v1}/data-sources/{name}/tables/{table}/rows", json=pushed))
+        before[name] = _rows(v1, name, table)
+        assert before[name] and _policy_rows(v1, name, table) == before[name]
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    vitrage = {"vitrage_id": "a-1", "state": "Active", "update_timestamp": stamp, "resource": {}}
+    _ok(requests.post(f"{v1}/data-sources", json={"name": "vit_default", "driver": "vitrage"}), 201)
+    _ok(requests.post(f"{v1}/data-sources/vit_default/webhook", json={"payload": vitrage}))
+    assert len(_rows(v1, "vit_default", "alarms")) == 1
+    for name, _, _, table, _, persisted in PERSIST_CASES:
+        assert (_stored(server, name, table) != []) is persisted, name
+    assert _stored(server, "vit_default", "alarms") == []
+
+    server.restart(signal.SIGKILL)
+    for name, _, _, table, _, persisted in PERSIST_CASES:
+        if persisted:
+            assert _rows(v1, name, table) == before[name] == _policy_rows(v1, name, table), name
+        elif table == "learned":  # a schema-less push datasource learns its tables again
+            schema = _ok(requests.get(f"{v1}/data-sources/{name}/schema")).json()["tables"]
+            assert [t["table_id"] for t in schema] == ["data"]
+        else:
+            assert _rows(v1, name, table) == [] == _policy_rows(v1, name, table), name
+    assert _rows(v1, "vit_default", "alarms") == []
+    # A datasource that does not persist still takes pushes after the restart, and still does not store them.
+    _ok(requests.put(f"{v1}/data-sources/drop_false/tables/t/rows", json=[[3, "z"]]))
+    assert _rows(v1, "drop_false", "t") == [[3, "z"]] and _stored(server, "drop_false", "t") == []
+
+
+@pytest.mark.parametrize("value", ["sometimes", "", "2", 1])
+def test_a_bad_persist_data_is_refused_and_changes_nothing(server, value):
+    v1 = server.url + "/v1"
+    listed = _ok(requests.get(f"{v1}/data-sources")).json()["results"]
+    policies = _ok(requests.get(f"{v1}/policies")).json()["results"]
+    body = {"name": "shaky", "driver": "doctor", "config": {"persist_data": value}}
+    refused = requests.post(f"{v1}/data-sources", json=body)
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert set(error) == {"message", "error_code", "error_data"} and error["error_code"] == 400
+    assert "persist_data" in error["message"] and repr(value) in error["message"]
+    assert _ok(requests.get(f"{v1}/data-sources")).json()["results"] == listed
+    assert _ok(requests.get(f"{v1}/policies")).json()["results"] == policies
+    assert requests.get(f"{v1}/data-sources/shaky").status_code == 404
+    # The name is still free.
+    _ok(requests.post(f"{v1}/data-sources", json={**body, "config": {"persist_data": "false"}}), 201)
+    _ok(requests.delete(f"{v1}/data-sources/shaky"))
