@@ -123,6 +123,7 @@ def test_keystonev3_users_and_projects(env, admin, cleanup):
 
 
 def test_glancev2_images_and_tags(env, admin, cleanup):
+    boot_image(admin)  # a second image, so that paging one image at a time has a next page to follow
     gl = LiveDriver(GlanceV2Driver, env).start()
     data = b"congress" * 128
     image = admin.image.create_image(
