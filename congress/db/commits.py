@@ -5,17 +5,20 @@ engine and writes the database, so the database sees the changes in engine order
 Its call answers once the change is durable.
 
 SQLite has one writer and pays an fsync per commit, so with one commit per turn
-writers queue behind each other's fsync. ``SharedCommits`` lets them share
-commits: each turn writes into one open transaction (each repository call a
-SAVEPOINT in it, so a refused call rolls back only itself), and once no writer
-is waiting for a turn, one of the writers waiting for durability commits all
-turns so far with one fsync. A commit that fails has made none of them durable:
-every writer in it gets the error, after the ``on_failure`` callbacks of their
-turns have run, newest first (the service takes the engine changes back).
+writers queue behind each other's fsync (milliseconds each when the disk is
+busy). ``SharedCommits`` lets them share commits: each turn writes into one
+open transaction, in a SAVEPOINT of its own (a turn that raises loses all it
+wrote; each repository call is a nested one, so a refused call rolls back only
+itself), and once no writer is waiting for a turn, one of the writers waiting
+for durability commits all turns so far with one fsync. A commit that fails has
+made none of them durable: every writer in it gets the error, after the
+``on_failure`` callbacks of their turns have run, newest first (the service
+takes the engine changes back).
 
 MySQL and PostgreSQL commit concurrent transactions together themselves; there
 (and for an in-memory SQLite) ``SerialCommits`` commits every repository call on
-its own, inside the turn.
+its own, inside the turn (a turn that raises keeps what its calls committed: the
+service's turns write once, last).
 """
 
 from __future__ import annotations
