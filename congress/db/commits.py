@@ -136,7 +136,8 @@ class SharedCommits:
             policies, batch = self._begin()
         except BaseException:
             with self._mutex:
-                self._hand_over()
+                if not self._hand_over() and self._batch is not None:  # a waiting writer commits it
+                    self._batch.durable.notify()
             raise
         turn = _SharedTurn(policies, batch)
         try:
