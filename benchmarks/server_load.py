@@ -257,6 +257,7 @@ def profiled(pid: int, op: str, args: argparse.Namespace) -> Iterator[None]:
             "-o",
             str(out),
             "--nonblocking",
+            "--gil",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

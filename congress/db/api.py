@@ -20,8 +20,9 @@ import os
 from sqlalchemy import URL, Engine
 
 from congress.db import schema
+from congress.db.commits import Commits, SerialCommits, SharedCommits
 from congress.db.datasources import DatasourceRepository
-from congress.db.engine import create_engine, make_sessionmaker
+from congress.db.engine import create_engine, is_sqlite_file, make_sessionmaker
 from congress.db.executions import ExecutionLogRepository
 from congress.db.library import LibraryPolicyRepository
 from congress.db.policies import PolicyRepository
@@ -63,13 +64,17 @@ class Database:
 
     Attributes: ``policies`` (policies and their rules), ``datasources``
     (configs with encrypted secrets), ``table_data`` (pushed datasource rows),
-    ``library`` (library policies), ``executions`` (the action execution log).
+    ``library`` (library policies), ``executions`` (the action execution log),
+    ``policy_commits`` (turns for policy and rule writes, see ``congress.db.commits``).
     """
 
     def __init__(self, engine: Engine, secrets: SecretBox) -> None:
         self.engine = engine
         sessions = make_sessionmaker(engine)
         self.policies = PolicyRepository(sessions)
+        self.policy_commits: Commits = (
+            SharedCommits(engine) if is_sqlite_file(engine.url) else SerialCommits(self.policies)
+        )
         self.datasources = DatasourceRepository(sessions, secrets)
         self.table_data = DatasourceDataRepository(sessions)
         self.library = LibraryPolicyRepository(sessions)
@@ -85,4 +90,5 @@ class Database:
         schema.ensure_schema(self.engine, auto_upgrade=auto_upgrade)
 
     def close(self) -> None:
+        self.policy_commits.close()
         self.engine.dispose()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import URL, Engine, event, make_url
+from sqlalchemy import URL, Connection, Engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -53,13 +53,17 @@ def _strict_mysql_session(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("SET SESSION sql_mode = 'TRADITIONAL'")
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+def make_sessionmaker(bind: Engine | Connection, **options: Any) -> sessionmaker[Session]:
     # Records are built inside the transaction; nothing is read from ORM objects after commit.
-    return sessionmaker(engine, expire_on_commit=False)
+    return sessionmaker(bind, expire_on_commit=False, **options)
+
+
+def is_sqlite_file(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
 
 
 def _create_sqlite_engine(url: URL, echo: bool) -> Engine:
-    in_memory = url.database in (None, "", ":memory:")
+    in_memory = not is_sqlite_file(url)
     kwargs: dict[str, Any] = {
         "connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     }

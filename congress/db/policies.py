@@ -70,20 +70,28 @@ class PolicyRepository(Repository):
             return _policy_record(policy)
 
     def add_rule(
-        self, policy: str, rule: str, *, name: str | None = None, comment: str = "", id: str | None = None
+        self,
+        policy: str | PolicyRecord,
+        rule: str,
+        *,
+        name: str | None = None,
+        comment: str = "",
+        id: str | None = None,
     ) -> RuleRecord:
-        """Append a rule to a policy (by name or id). ``id`` None: a fresh UUID."""
+        """Append a rule to a policy: by name or id, or by its record, not looked up again (the caller has
+        just read it, e.g. in the same turn of ``congress.db.commits``). ``id`` None: a fresh UUID."""
         with self._transaction() as session:
-            return self._insert_rule(session, _policy(session, policy), NewRule(rule, name, comment, id))
+            return self._insert_rule(session, _owner(session, policy), NewRule(rule, name, comment, id))
 
     def get_rule(self, policy: str, rule_id: str) -> RuleRecord:
         with self._transaction(read_only=True) as session:
             owner = _policy(session, policy)
             return _rule_record(_rule(session, owner, rule_id), owner)
 
-    def delete_rule(self, policy: str, rule_id: str) -> RuleRecord:
+    def delete_rule(self, policy: str | PolicyRecord, rule_id: str) -> RuleRecord:
+        """Delete a rule of a policy (given as for ``add_rule``); returns what was deleted."""
         with self._transaction() as session:
-            owner = _policy(session, policy)
+            owner = _owner(session, policy)
             stored = _rule(session, owner, rule_id)
             session.delete(stored)
             return _rule_record(stored, owner)
@@ -108,17 +116,15 @@ class PolicyRepository(Repository):
             return result
 
     @staticmethod
-    def _insert_rule(session: Session, policy: Policy, new_rule: NewRule) -> RuleRecord:
+    def _insert_rule(session: Session, policy: Policy | PolicyRecord, new_rule: NewRule) -> RuleRecord:
         rule_id = new_rule.id or new_id()
-        if session.scalars(select(PolicyRule.seq).where(PolicyRule.id == rule_id)).first() is not None:
-            raise RuleAlreadyExists(f"a rule with id {rule_id} already exists")
         stored = PolicyRule(
             id=rule_id, policy_id=policy.id, rule=new_rule.rule, name=new_rule.name, comment=new_rule.comment
         )
         session.add(stored)
         try:
             session.flush()
-        except IntegrityError as exc:
+        except IntegrityError as exc:  # the policy is known to exist: the id is taken
             raise RuleAlreadyExists(f"a rule with id {rule_id} already exists") from exc
         return _rule_record(stored, policy)
 
@@ -130,18 +136,26 @@ def _policy(session: Session, name_or_id: str, *, for_update: bool = False) -> P
     return found
 
 
-def _rule(session: Session, policy: Policy, rule_id: str) -> PolicyRule:
+def _owner(session: Session, policy: str | PolicyRecord) -> Policy | PolicyRecord:
+    return policy if isinstance(policy, PolicyRecord) else _policy(session, policy)
+
+
+def _rule(session: Session, policy: Policy | PolicyRecord, rule_id: str) -> PolicyRule:
     found = session.scalars(
         select(PolicyRule).where(PolicyRule.id == rule_id, PolicyRule.policy_id == policy.id)
     ).one_or_none()
     if found is None:
-        raise RuleNotExists(f"ID: {rule_id}, policy_name: {policy.name}")
+        raise unknown_rule(rule_id, policy.name)
     return found
+
+
+def unknown_rule(rule_id: str, policy: str) -> RuleNotExists:
+    return RuleNotExists(f"ID: {rule_id}, policy_name: {policy}")
 
 
 def _policy_record(p: Policy) -> PolicyRecord:
     return PolicyRecord(p.id, p.name, p.abbreviation, p.description, p.kind, p.owner_id, p.created_at)
 
 
-def _rule_record(r: PolicyRule, policy: Policy) -> RuleRecord:
+def _rule_record(r: PolicyRule, policy: Policy | PolicyRecord) -> RuleRecord:
     return RuleRecord(r.id, policy.id, policy.name, r.rule, r.name, r.comment, r.created_at)

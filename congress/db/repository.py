@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import String, event, inspect, select
+from sqlalchemy import Engine, String, event, inspect, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from congress.db.engine import READ_ONLY
@@ -35,7 +35,9 @@ class Repository:
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
-        self._read_bind = sessions.kw["bind"].execution_options(**{READ_ONLY: True})
+        bind = sessions.kw["bind"]
+        # Bound to a connection (a shared transaction, see congress.db.commits), reads go in it as well.
+        self._read_bind = bind.execution_options(**{READ_ONLY: True}) if isinstance(bind, Engine) else bind
         if not event.contains(sessions, "before_flush", _check_lengths):
             event.listen(sessions, "before_flush", _check_lengths)
 
@@ -53,16 +55,15 @@ class Repository:
 def find_by_name_or_id(
     session: Session, model: type[Model], key: str, *, for_update: bool = False
 ) -> Model | None:
-    """The row whose id is ``key``, else the one named ``key`` (ids first: a name may look like an id)."""
-    found = None
-    for column in (model.id, model.name):  # type: ignore[attr-defined]
-        query: Any = select(model).where(column == key)
-        if for_update:
-            query = query.with_for_update()
-        found = session.scalars(query).one_or_none()
-        if found is not None:
-            break
-    return found
+    """The row whose id is ``key``, else the one named ``key`` (ids first: a name may look like an id).
+
+    One query for both: it is on the path of every policy and rule change.
+    """
+    query: Any = select(model).where(or_(model.id == key, model.name == key))  # type: ignore[attr-defined]
+    if for_update:
+        query = query.with_for_update()
+    found = session.scalars(query).all()
+    return next((row for row in found if row.id == key), found[0] if found else None)  # type: ignore[attr-defined]
 
 
 def _check_lengths(session: Session, _context: object, _instances: object) -> None:

@@ -95,15 +95,23 @@ class Dataflow:
         found = self.base.get(key)
         return found if found is not None else self.relation(key).rows.keys()
 
-    def forget_indexes(self, key: RelKey) -> bool:
-        """Drop the indexes of an empty table no rule reads or derives (its arity may change);
-        True if there were some (plans compiled outside the rules may still hold them)."""
+    def forget(self, key: RelKey) -> bool:
+        """Drop an empty table no rule reads or derives: its arity may change, and a client creating and
+        deleting rules with ever new heads would otherwise grow the graph every rule change walks.
+        True if it was there (plans compiled outside the rules may still hold it)."""
         relation = self.relations.get(key)
         if relation is None or relation.rows or self.readers.get(key) or self.rules_by_head.get(key):
             return False
-        dropped = bool(relation.indexes)
-        relation.indexes = {}
-        return dropped
+        del self.relations[key]
+        self.base.pop(key, None)
+        self.readers.pop(key, None)
+        self.rules_by_head.pop(key, None)
+        gone = self.component.pop(key)  # a component of its own: it has no edges
+        del self.members[gone], self.recursive[gone]
+        for other, component in self.component.items():
+            if component > gone:
+                self.component[other] = component - 1
+        return True
 
     # -- changes --------------------------------------------------------------
     def change_base(self, changes: Iterable[tuple[RelKey, Iterable[Row], Iterable[Row]]]) -> None:

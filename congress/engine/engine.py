@@ -283,9 +283,11 @@ class PolicyEngine:
             uses[arity] -= 1
             if uses[arity] <= 0:
                 del uses[arity]
-            if not uses and self.flow.forget_indexes(key):  # the table may come back with another arity
-                querying.forget_plans(self)
-        if compiled is not None and self.flow.forget_indexes(compiled.head_key):
+            if not uses:
+                del self._arity_uses[key]
+                if self.flow.forget(key):  # the table may come back with another arity
+                    querying.forget_plans(self)
+        if compiled is not None and self.flow.forget(compiled.head_key):
             querying.forget_plans(self)
         return stored
 

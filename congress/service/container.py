@@ -62,7 +62,7 @@ def build(
 ) -> Services:
     bus = bus or LocalBus()
     actions = ActionDispatcher(bus, db.executions, enabled=enable_execute_action)
-    policies = PolicyService(engine, db.policies, actions, bus, db.datasources)
+    policies = PolicyService(engine, db.policies, actions, bus, db.datasources, db.policy_commits)
     datasources = DataSourceService(db.datasources, db.table_data, drivers, bus)
     return Services(policies, datasources, LibraryService(db.library), drivers, actions, db, bus, sync_period)
 

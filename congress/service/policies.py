@@ -7,22 +7,27 @@ At start-up the stored policies and rules are replayed into the engine with
 their ids. Executions the engine asks for during a change are recorded and
 dispatched once the change is durable.
 
-Two locks: ``_lock`` guards the engine and is held only while it is read or
-changed; ``_write_lock`` makes policy and rule changes take turns, and is held
-across their database commit (an fsync), so readers never wait on the disk.
+``_lock`` guards the engine and is held only while it is read or changed, so
+readers never wait on the disk. Policy and rule changes take turns
+(``congress.db.commits``): a turn changes the engine and writes the database,
+so the database sees changes in engine order, and the call answers once the
+change is durable; on SQLite turns share their commits.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from congress.datalog.ast import Atom, Constant
 from congress.datalog.parser import parse_rule
+from congress.db.commits import Commits, SerialCommits, Turn
 from congress.db.datasources import DatasourceRepository
-from congress.db.policies import PolicyRepository
+from congress.db.policies import PolicyRepository, unknown_rule
 from congress.db.records import DatasourceRecord, NewRule, PolicyRecord, RuleRecord
 from congress.dse.bus import Bus, ServiceUnavailable
 from congress.dse.messages import TableUpdate, datasource_topic
@@ -71,6 +76,18 @@ def rule_document(record: RuleRecord, text: str | None = None) -> dict[str, Any]
     return {"id": record.id, "name": record.name, "comment": record.comment, "rule": text or record.rule}
 
 
+@dataclass(eq=False)
+class _Writing:
+    """A writer's turn and the executions its changes asked for (dispatched once they are durable)."""
+
+    turn: Turn
+    requests: list[ExecutionRequest] = field(default_factory=list)
+
+    @property
+    def policies(self) -> PolicyRepository:
+        return self.turn.policies
+
+
 class PolicyService:
     def __init__(
         self,
@@ -79,14 +96,16 @@ class PolicyService:
         dispatcher: ActionDispatcher,
         bus: Bus,
         datasources: DatasourceRepository | None = None,
+        commits: Commits | None = None,
     ) -> None:
+        """``repo`` serves reads; writes go through ``commits`` (by default each commits on its own)."""
         self._engine = engine
         self._repo = repo
+        self._commits = commits or SerialCommits(repo)
         self._datasource_repo = datasources  # a datasource's policy is also addressed by the datasource's id
         self._dispatcher = dispatcher
         self._bus = bus
         self._lock = threading.RLock()  # the engine (and _requests): never held across database I/O
-        self._write_lock = threading.RLock()  # policy/rule changes, one at a time, up to their commit
         self._requests: list[ExecutionRequest] = []
         engine.add_execution_listener(self._requests.append)
         bus.register_service(ENGINE, self)
@@ -125,24 +144,39 @@ class PolicyService:
         self._dispatch(requests)
         return result
 
+    @contextmanager
+    def _writing(self) -> Iterator[_Writing]:
+        """A turn for policy and rule changes; over once they are durable, then their executions go."""
+        with self._commits.turn() as turn:
+            writing = _Writing(turn)
+            yield writing
+        self._dispatch(writing.requests)
+
     def _write(
-        self, apply: Callable[[], T], persist: Callable[[T], R], undo: Callable[[T], object]
+        self,
+        writing: _Writing,
+        apply: Callable[[], T],
+        persist: Callable[[T], R],
+        undo: Callable[[T], object],
     ) -> tuple[T, R]:
-        """A policy or rule change: ``apply`` to the engine (which checks it) under the engine lock, then
-        ``persist`` it outside that lock, so readers do not queue behind the commit. Writers take turns
-        until their commit is done, so the database sees changes in engine order. If ``persist`` fails,
-        ``undo`` takes the engine change back and what it asked to execute is dropped; executions are
-        dispatched only once the change is durable (when the API answers)."""
-        with self._write_lock:
+        """A policy or rule change in a turn: ``apply`` to the engine (which checks it) under the engine
+        lock, then ``persist`` it (with ``writing.policies``) outside that lock. If ``persist`` fails, or
+        later the commit that was to make it durable, ``undo`` takes the engine change back and what it
+        asked to execute is dropped."""
+        with self._lock:
+            applied, requests = self._apply(apply)
+
+        def take_back() -> None:
             with self._lock:
-                applied, requests = self._apply(apply)
-            try:
-                persisted = persist(applied)
-            except BaseException:
-                with self._lock:
-                    self._apply(lambda: undo(applied))
-                raise
-        self._dispatch(requests)
+                self._apply(lambda: undo(applied))
+
+        try:
+            persisted = persist(applied)
+        except BaseException:
+            take_back()
+            raise
+        writing.turn.on_failure(take_back)
+        writing.requests.extend(requests)
         return applied, persisted
 
     def _apply(self, change: Callable[[], T]) -> tuple[T, list[ExecutionRequest]]:
@@ -227,7 +261,7 @@ class PolicyService:
             return stored
 
         def persist(stored: list[StoredRule | None]) -> PolicyRecord:
-            return self._repo.create(
+            return writing.policies.create(
                 spec.name,
                 kind=spec.kind,
                 abbreviation=spec.abbreviation,
@@ -239,7 +273,10 @@ class PolicyService:
                 ],
             )
 
-        stored, record = self._write(create, persist, lambda _: self._engine.delete_policy(spec.name))
+        with self._writing() as writing:
+            stored, record = self._write(
+                writing, create, persist, lambda _: self._engine.delete_policy(spec.name)
+            )
         for rule in stored:
             if rule is not None:
                 self._subscribe(rule)
@@ -256,12 +293,12 @@ class PolicyService:
         return document
 
     def delete_policy(self, ref: str) -> dict[str, Any]:
-        with self._write_lock:
-            return self._delete_policy(ref)
+        with self._writing() as writing:
+            return self._delete_policy(writing, ref)
 
-    def _delete_policy(self, ref: str) -> dict[str, Any]:
+    def _delete_policy(self, writing: _Writing, ref: str) -> dict[str, Any]:
         try:
-            record = self._repo.get(ref)
+            record = writing.policies.get(ref)
         except PolicyNotExists:
             raise NotFound(f"Policy Name or ID '{ref}' does not exist") from None
         if record.name in {s.name for s in SYSTEM_POLICIES}:
@@ -277,7 +314,7 @@ class PolicyService:
             self._engine.delete_policy(record.name)
             return rules
 
-        self._write(delete, lambda _: self._repo.delete(record.id), restore)
+        self._write(writing, delete, lambda _: writing.policies.delete(record.id), restore)
         return policy_document(record)
 
     def _subscribe(self, stored: StoredRule) -> None:
@@ -309,9 +346,9 @@ class PolicyService:
     def create_rule(
         self, ref: str, text: str, *, name: str | None = None, comment: str = ""
     ) -> dict[str, Any]:
-        with self._write_lock:  # the policy found is the one the rule goes into
+        with self._writing() as writing:  # the policy found is the one the rule goes into
             try:
-                policy = self._repo.get(ref)
+                policy = writing.policies.get(ref)
             except PolicyNotExists:
                 if self._datasource_policy(ref) is not None:
                     raise RuleNotPermitted(
@@ -319,8 +356,11 @@ class PolicyService:
                     ) from None
                 raise
             stored, record = self._write(
+                writing,
                 lambda: self._engine.insert_rule(policy.name, text),
-                lambda stored: self._repo.add_rule(policy.id, text, name=name, comment=comment, id=stored.id),
+                lambda stored: writing.policies.add_rule(
+                    policy, text, name=name, comment=comment, id=stored.id
+                ),
                 lambda stored: self._engine.delete_rule(policy.name, stored.id),
             )
         self._subscribe(stored)
@@ -334,13 +374,20 @@ class PolicyService:
             raise NotFound("Not found") from None
 
     def delete_rule(self, ref: str, rule_id: str) -> dict[str, Any]:
-        with self._write_lock:
-            policy = self._repo.get(ref)
-            record = self._repo.get_rule(policy.id, rule_id)
-            self._write(
-                lambda: self._engine.delete_rule(policy.name, rule_id),
-                lambda _: self._repo.delete_rule(policy.id, rule_id),
-                lambda _: self._engine.insert_rule(policy.name, record.rule, rule_id=rule_id),
+        with self._writing() as writing:
+            policy = writing.policies.get(ref)
+
+            def delete() -> StoredRule:
+                try:
+                    return self._engine.delete_rule(policy.name, rule_id)
+                except RuleNotExists:  # the database has the rules the engine has: answer as it would
+                    raise unknown_rule(rule_id, policy.name) from None
+
+            _, record = self._write(
+                writing,
+                delete,
+                lambda _: writing.policies.delete_rule(policy, rule_id),
+                lambda stored: self._engine.insert_rule(policy.name, stored.text, rule_id=rule_id),
             )
         return rule_document(record)
 
