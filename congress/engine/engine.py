@@ -458,14 +458,16 @@ def _collector_paused() -> Iterator[None]:
     once collection resumes, scans the update's survivors through the young generations again and again
     (for an update of 1e5 rows that costs about as much as computing them). After a big update the
     survivors are moved straight to the oldest generation (``freeze`` then ``unfreeze``, both O(1)), which
-    the next full collection scans once, as it would have anyway; nothing is exempt from collection."""
+    the next full collection scans once, as it would have anyway; nothing is exempt from collection.
+    A process that keeps objects frozen itself (congress-server freezes what start-up made) is left to
+    its own policy: ``unfreeze`` would put all of those back in the collector's way."""
     collecting = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if collecting:
-            if gc.get_count()[0] > PROMOTE_AFTER:
+            if gc.get_count()[0] > PROMOTE_AFTER and not gc.get_freeze_count():
                 gc.freeze()
                 gc.unfreeze()
             gc.enable()

@@ -269,3 +269,20 @@ def test_a_big_update_moves_its_survivors_past_the_young_generations_without_exe
     finally:
         gc.set_threshold(*thresholds)
     assert len(engine.rows("p", "q")) == 50_000
+
+
+def test_a_process_that_freezes_objects_itself_keeps_them_frozen_through_big_updates() -> None:
+    engine = PolicyEngine()
+    engine.create_datasource("ds", {"t": ["a", "b"]})
+    engine.create_policy("p")
+    engine.insert_rule("p", "q(x) :- ds:t(x, y)")
+    gc.collect()
+    gc.freeze()  # as congress-server does after start-up
+    try:
+        frozen = gc.get_freeze_count()
+        engine.replace_table("ds", "t", [(i, i) for i in range(50_000)])
+        assert len(engine.rows("p", "q")) == 50_000  # the rules are evaluated here, 50k rows made
+        assert gc.get_freeze_count() > frozen // 2  # not thrown back (an unfreeze leaves none)
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
