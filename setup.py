@@ -1,11 +1,17 @@
-"""Only the C extension lives here; everything else is in pyproject.toml.
+"""Only the C extensions live here; everything else is in pyproject.toml.
 
-congress.engine._closure is the engine's transitive closure in C. It is optional: without a C compiler the
-install goes on and congress/engine/closure.py computes closures in Python.
+Two accelerators of the engine, both optional: without a C compiler the install goes on and the engine does
+the same work in Python.
+- congress.engine._closure: the transitive closure of a table (congress/engine/closure.py);
+- congress.engine._join: a rule's full, counted evaluation (congress/engine/native_plan.py).
 """
 
 from setuptools import Extension, setup
 
-closure = Extension("congress.engine._closure", ["congress/engine/_closure.c"], extra_compile_args=["-O2"],
-                    optional=True)
-setup(ext_modules=[closure])
+
+def accelerator(name: str) -> Extension:
+    return Extension(f"congress.engine.{name}", [f"congress/engine/{name}.c"], extra_compile_args=["-O2"],
+                     optional=True)
+
+
+setup(ext_modules=[accelerator("_closure"), accelerator("_join")])

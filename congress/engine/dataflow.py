@@ -52,13 +52,12 @@ from collections.abc import Set as AbstractSet
 from congress.datalog.graph import components
 from congress.engine.closure import closure_input, transitive_closure
 from congress.engine.compiled import NEGATIVE, CompiledRule, RelKey
-from congress.engine.plan import SEED_DRIVER, SEED_HEAD, PlanSpec, estimate, get_plan
+from congress.engine.plan import FULL_COUNT, SEED_DRIVER, SEED_HEAD, PlanSpec, estimate, get_plan
 from congress.engine.relation import Relation
 from congress.engine.values import Row
 
 ChangeListener = Callable[[RelKey, list[Row], list[Row]], None]
 
-_FULL_COUNT = PlanSpec(emit="count")
 _FULL_SET = PlanSpec(emit="set")
 LARGE_DELTA = 1000  # below this many rows a delta is always joined, without estimating
 _SET_TYPES = (set, frozenset, type({}.keys()))  # taken as they are (an isinstance of the ABC costs more)
@@ -159,7 +158,7 @@ class Dataflow:
         if self.recursive[head_component]:
             self._derive_all(rule, run.seeds.setdefault(rule.head_key, set()))
         else:
-            get_plan(rule, _FULL_COUNT, self.relation)(None, None, run.counts_of(rule.head_key), 1)
+            get_plan(rule, FULL_COUNT, self.relation)(None, None, run.counts_of(rule.head_key), 1)
         run.schedule(head_component)
         run.finish()
 
@@ -202,7 +201,7 @@ class Dataflow:
         self.settle()
         run = _Propagation(self)
         if not self.recursive[self.component[rule.head_key]]:
-            get_plan(rule, _FULL_COUNT, self.relation)(None, None, run.counts_of(rule.head_key), -1)
+            get_plan(rule, FULL_COUNT, self.relation)(None, None, run.counts_of(rule.head_key), -1)
         self.rules_by_head[rule.head_key].remove(rule)
         for position, literal in enumerate(rule.body):
             if literal.key is not None:
@@ -321,7 +320,7 @@ class _Propagation:
         self.counts.pop(key, None)
         target = dict.fromkeys(flow.base_rows(key), 1)
         for rule in flow.rules_by_head.get(key, ()):
-            get_plan(rule, _FULL_COUNT, flow.relation)(None, None, target, 1)
+            get_plan(rule, FULL_COUNT, flow.relation)(None, None, target, 1)
         rows = flow.relations[key].rows
         deleted = [row for row in rows if target.get(row, 0) <= 0]
         inserted = {}
@@ -513,7 +512,7 @@ class _Propagation:
         if component in self.recompute:
             return
         if len(rows) > LARGE_DELTA and (
-            estimate(rule, spec, flow.relation, len(rows)) > estimate(rule, _FULL_COUNT, flow.relation, 1)
+            estimate(rule, spec, flow.relation, len(rows)) > estimate(rule, FULL_COUNT, flow.relation, 1)
         ):
             self.recompute.add(component)  # evaluating the head afresh is cheaper than joining this delta
             return

@@ -29,6 +29,7 @@ from operator import itemgetter
 
 from congress.datalog.ast import Constant, Variable
 from congress.engine.compiled import BUILTIN, NEGATIVE, POSITIVE, CompiledRule, Literal, RelKey
+from congress.engine.native_plan import full_count_plan
 from congress.engine.relation import Relation
 from congress.engine.values import norm, plain
 from congress.exceptions import PolicySyntaxError
@@ -47,13 +48,24 @@ class PlanSpec:
     emit: str = "count"
 
 
+FULL_COUNT = PlanSpec(emit="count")  # every derivation, counted: run in C where it can (native_plan)
+
+
 def get_plan(rule: CompiledRule, spec: PlanSpec, relation_of: RelationOf) -> Plan:
     """The compiled plan for ``spec``, cached on the rule."""
     plan = rule.plans.get(spec)
     if plan is None:
-        plan = _Generator(rule, spec, relation_of).build()
+        if spec == FULL_COUNT:
+            plan = full_count_plan(rule, order_body(rule, set()), relation_of)
+        if plan is None:
+            plan = python_plan(rule, spec, relation_of)
         rule.plans[spec] = plan
     return plan
+
+
+def python_plan(rule: CompiledRule, spec: PlanSpec, relation_of: RelationOf) -> Plan:
+    """The plan for ``spec`` as generated Python (not cached)."""
+    return _Generator(rule, spec, relation_of).build()
 
 
 def order_body(rule: CompiledRule, bound: set[str], skip: int | None = None) -> list[int]:
