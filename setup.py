@@ -1,9 +1,10 @@
 """Only the C extensions live here; everything else is in pyproject.toml.
 
-Two accelerators of the engine, both optional: without a C compiler the install goes on and the engine does
+Three accelerators of the engine, all optional: without a C compiler the install goes on and the engine does
 the same work in Python.
 - congress.engine._closure: the transitive closure of a table (congress/engine/closure.py);
-- congress.engine._join: a rule's full, counted evaluation (congress/engine/native_plan.py).
+- congress.engine._join: a rule's full, counted evaluation (congress/engine/native_plan.py);
+- congress.engine._index: building an index over a whole table (congress/engine/relation.py).
 """
 
 from setuptools import Extension, setup
@@ -14,4 +15,4 @@ def accelerator(name: str) -> Extension:
                      optional=True)
 
 
-setup(ext_modules=[accelerator("_closure"), accelerator("_join")])
+setup(ext_modules=[accelerator("_closure"), accelerator("_join"), accelerator("_index")])

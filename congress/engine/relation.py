@@ -17,6 +17,11 @@ from operator import itemgetter
 
 from congress.engine.values import Row
 
+try:
+    from congress.engine._index import group_rows  # _index_build in C
+except ImportError:  # built without a C compiler
+    group_rows = None
+
 Columns = tuple[int, ...]
 
 SMALL_BUCKET = 16
@@ -68,7 +73,14 @@ class Relation:
 
 
 def _index_build(columns: Columns, rows: Iterable[Row]) -> dict:
-    """A new index: every bucket a list (``setdefault`` beats testing for a set bucket per row)."""
+    """A new index: every bucket a list, its rows in the order they came."""
+    if group_rows is not None:
+        return group_rows(columns, rows)
+    return python_index_build(columns, rows)
+
+
+def python_index_build(columns: Columns, rows: Iterable[Row]) -> dict:
+    """``_index_build`` in Python (``setdefault`` beats testing for a set bucket per row)."""
     index: dict = {}
     add = index.setdefault
     for key, row in zip(map(itemgetter(*columns), rows), rows, strict=True):
