@@ -13,16 +13,21 @@ import requests
 from tests.functional.conftest import REPO_ROOT
 
 
-def test_noauth_refuses_a_non_loopback_address(tmp_path):
-    conf = tmp_path / "congress.conf"
-    conf.write_text(f"[DEFAULT]\nbind_host = 0.0.0.0\nauth_strategy = noauth\nstate_path = {tmp_path}\n")
-    done = subprocess.run(
+def run_server(conf) -> subprocess.CompletedProcess:
+    """congress-server with ``conf``, to its end (these configurations make it refuse to start)."""
+    return subprocess.run(
         [sys.executable, "-m", "congress.cmd.server", "--config-file", str(conf)],
         capture_output=True,
         text=True,
         timeout=60,
         cwd=REPO_ROOT,
     )
+
+
+def test_noauth_refuses_a_non_loopback_address(tmp_path):
+    conf = tmp_path / "congress.conf"
+    conf.write_text(f"[DEFAULT]\nbind_host = 0.0.0.0\nauth_strategy = noauth\nstate_path = {tmp_path}\n")
+    done = run_server(conf)
     assert done.returncode != 0
     assert "allow_noauth_on_non_loopback" in done.stderr
     assert not (tmp_path / "congress.sqlite").exists(), "refused before touching any state"
@@ -34,13 +39,7 @@ def test_an_enabled_json_ingester_refuses_to_start(tmp_path):
         f"[DEFAULT]\nbind_host = 127.0.0.1\nauth_strategy = noauth\nstate_path = {tmp_path}\n"
         "[json_ingester]\nenable = true\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "congress.cmd.server", "--config-file", str(conf)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=REPO_ROOT,
-    )
+    done = run_server(conf)
     assert done.returncode == 1
     (line,) = [line for line in (done.stdout + done.stderr).splitlines() if "json_ingester" in line]
     assert "CRITICAL congress.server" in line and "the JSON ingester is not supported" in line
