@@ -284,18 +284,30 @@ def _fast_scan(text: str) -> list[re.Match] | None:
     return found
 
 
-def _fast_atoms(text: str) -> list[Atom] | None:
-    """The atoms of a text made only of plain atoms with argument lists of constants and variables,
-    one per statement, exactly as Lark would build them; None for any other text (Lark reads it)."""
+def _fast_statements(text: str) -> list[tuple[re.Match, str | None, str, str, tuple]] | None:
+    """Per statement of a text made only of plain atoms: the match, theory, table, update sign ("" if none)
+    and the terms of its arguments; None for any other text."""
     matches = _fast_scan(text)
     if matches is None:
         return None
-    atoms = []
+    statements = []
     for found in matches:
         theory, table, update, arguments = found.group(1, 2, 3, 4)
         terms = _fast_terms(arguments) if arguments else ()
         if terms is None:
             return None
+        statements.append((found, theory, table, update, terms))
+    return statements
+
+
+def _fast_atoms(text: str) -> list[Atom] | None:
+    """The atoms of a text made only of plain atoms with argument lists of constants and variables,
+    one per statement, exactly as Lark would build them; None for any other text (Lark reads it)."""
+    statements = _fast_statements(text)
+    if statements is None:
+        return None
+    atoms = []
+    for found, theory, table, update, terms in statements:
         args = tuple(t if type(t) is Variable else Constant(t) for t in terms)
         start = found.start(1) if theory else found.start(2)
         line = text.count("\n", 0, start) + 1
@@ -308,14 +320,12 @@ def parse_ground_updates(text: str) -> list[tuple[str | None, str, str, tuple[Va
     """A simulate sequence made only of ground update atoms (``nova:servers+("id", 1) p-(2)``), as
     ``(theory, table, "+" or "-", values)``, without building the AST; None for any other text.
     The values are those ``parse_sequence`` would put in the atoms' constants."""
-    matches = _fast_scan(text)
-    if matches is None:
+    statements = _fast_statements(text)
+    if statements is None:
         return None
     updates = []
-    for found in matches:
-        theory, table, update, arguments = found.group(1, 2, 3, 4)
-        values = _fast_terms(arguments) if arguments else ()
-        if not update or values is None or Variable in map(type, values):
+    for _, theory, table, update, values in statements:
+        if not update or Variable in map(type, values):
             return None
         updates.append((theory, table, update, values))
     return updates

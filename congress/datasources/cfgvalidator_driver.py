@@ -42,6 +42,11 @@ from congress.datasources.translator import content_hash
 from congress.dse.bus import Bus
 from congress.exceptions import UpdateNotPermitted
 
+# option_info's last columns: the option's fields of the same names
+OPTION_DETAILS = (
+    "deprecated_reason", "mutable", "positional", "required", "sample_default", "secret", "help",
+)  # fmt: skip
+
 TYPE_TABLES = {
     "integer value": "int_type",
     "port": "int_type",
@@ -110,18 +115,7 @@ class Tables:
                         cell(opt.get("default")),
                         cell(opt.get("deprecated_for_removal")),
                     )
-                    + tuple(
-                        cell(opt.get(k))
-                        for k in (
-                            "deprecated_reason",
-                            "mutable",
-                            "positional",
-                            "required",
-                            "sample_default",
-                            "secret",
-                            "help",
-                        )  # fmt: skip
-                    )
+                    + tuple(cell(opt.get(key)) for key in OPTION_DETAILS)
                 )
                 table = TYPE_TABLES.get(opt.get("type"))
                 if table:
@@ -182,13 +176,7 @@ class ValidatorDriver(LiteralSchema, PollingDriver):
             "type",
             "default",
             "deprecated",
-            "deprecated_reason",
-            "mutable",
-            "positional",
-            "required",
-            "sample_default",
-            "secret",
-            "help",
+            *OPTION_DETAILS,
         ),  # fmt: skip
         "host": (("id", "Id"), ("name", "Arbitraty host name")),
         "file": (
